@@ -1,0 +1,115 @@
+//! Command-line declaration (clap derive). No I/O and no validation beyond
+//! parsing single values; `app` turns these into a scan.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::report::Format;
+use crate::units;
+
+/// Replay CloudTrail archives against the CIS security-group-changes alarm.
+#[derive(Debug, Parser)]
+#[command(name = "ctreplay", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find the six security-group events (and the changes the alarm cannot
+    /// see) in CloudTrail log objects.
+    Scan(ScanArgs),
+    /// Write a synthetic CloudTrail trail with a manifest of exact counts.
+    Synth(SynthArgs),
+}
+
+/// `ctreplay scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files and folders to scan (folders are walked for *.json.gz and *.json).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Only events at or after this time (RFC 3339, or a date = midnight UTC).
+    #[arg(long, value_parser = units::parse_time, value_name = "TIME")]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+
+    /// Only events before this time.
+    #[arg(long, value_parser = units::parse_time, value_name = "TIME")]
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+
+    /// Only this account (repeatable). Prunes by key, then filters records
+    /// by recipientAccountId.
+    #[arg(long = "account", value_name = "ID")]
+    pub accounts: Vec<String>,
+
+    /// Only this region (repeatable). Prunes by key, then filters records by
+    /// awsRegion.
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+
+    /// How long after its events an object may be delivered; objects whose
+    /// key time is further outside --since/--until are not opened.
+    #[arg(long, default_value = "1h", value_parser = units::parse_duration, value_name = "DURATION")]
+    pub delivery_skew: chrono::Duration,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Refuse objects that inflate to more than this (decompression bombs).
+    #[arg(long, default_value = "4GiB", value_parser = units::parse_size, value_name = "SIZE")]
+    pub max_inflated_size: u64,
+
+    /// Refuse records larger than this (CloudTrail caps events at 256 KB).
+    #[arg(long, default_value = "16MiB", value_parser = units::parse_size, value_name = "SIZE")]
+    pub max_record_size: u64,
+
+    /// Decode and check every record, not only those that can match
+    /// (slower; reports records without eventName or eventTime).
+    #[arg(long)]
+    pub validate: bool,
+}
+
+/// `ctreplay synth`.
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Output folder (AWSLogs/ and manifest.json are written inside).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Approximate inflated JSON size of the whole trail.
+    #[arg(long, default_value = "50MB", value_parser = units::parse_size)]
+    pub size: u64,
+
+    /// Random seed; the same seed and size give the same trail.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Inflated size of the largest object (the rest are smaller).
+    #[arg(long, default_value = "8MB", value_parser = units::parse_size)]
+    pub largest: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,34 @@
+//! ctreplay: replay CloudTrail log archives against the CIS
+//! "security group changes" metric filter and alarm, offline.
+//!
+//! The pipeline, one module each:
+//!
+//! - [`source`] lists objects (local files; the key layout in
+//!   [`source::keys`]) and prunes them by key before opening;
+//! - [`inflate`] turns stored bytes into JSON bytes, block by block;
+//! - [`split`] finds the records in those bytes without decoding them;
+//! - [`prefilter`] rules out records that cannot matter;
+//! - [`record`] decodes the rest with simd-json and copies out the fields;
+//! - [`detect`] decides: matched by the alarm's filter, a blind spot, or
+//!   neither;
+//! - [`scan`] runs all of that in parallel and merges the results;
+//! - [`periods`] turns matches into alarm periods and notifications;
+//! - [`report`] prints them.
+//!
+//! [`synth`] writes realistic synthetic trails for tests and benchmarks.
+#![deny(missing_docs)]
+
+pub mod cli;
+pub mod detect;
+pub mod error;
+pub mod inflate;
+pub mod periods;
+pub mod prefilter;
+pub mod progress;
+pub mod record;
+pub mod report;
+pub mod scan;
+pub mod source;
+pub mod split;
+pub mod synth;
+pub mod units;

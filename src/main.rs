@@ -1,0 +1,38 @@
+//! The `ctreplay` binary: parse arguments, run, map the outcome to an exit
+//! code. Everything else lives in the library.
+
+mod app;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = match ctreplay::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // Help and version are not errors; every other parse failure is
+            // a usage error, exit code 1 (clap's own default would be 2,
+            // which ctreplay reserves for unreadable objects).
+            return if e.use_stderr() {
+                ExitCode::from(app::EXIT_USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match app::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("ctreplay: {e:#}");
+            ExitCode::from(app::EXIT_USAGE)
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! One decoded CloudTrail record -> the fields a report shows.
+//!
+//! Works on simd-json's borrowed value so a candidate record is decoded once
+//! and only the reported fields are copied out. Knows the record layout of
+//! CloudTrail (domain.md 5.3, 5.4, 5.6); knows nothing about which events
+//! are interesting (that is `detect`).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use simd_json::prelude::*;
+use simd_json::BorrowedValue;
+
+/// A reported event: one matched or blind-spot CloudTrail record.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Event {
+    /// `eventTime`, normalised to `YYYY-MM-DDTHH:MM:SSZ` (UTC).
+    #[serde(rename = "eventTime", serialize_with = "ser_time")]
+    pub time: DateTime<Utc>,
+    /// `eventName`.
+    #[serde(rename = "eventName")]
+    pub name: String,
+    /// `eventID` (empty when the record has none).
+    #[serde(rename = "eventID")]
+    pub id: String,
+    /// `eventSource`.
+    #[serde(rename = "eventSource")]
+    pub source: String,
+    /// `awsRegion`.
+    #[serde(rename = "awsRegion")]
+    pub region: String,
+    /// `recipientAccountId`, or the account in the object key when absent.
+    #[serde(rename = "recipientAccountId")]
+    pub account: String,
+    /// Who made the call: the identity ARN, or the best name available.
+    pub actor: String,
+    /// `userIdentity.type`.
+    #[serde(rename = "actorType")]
+    pub actor_type: String,
+    /// `userIdentity.invokedBy`, set when a service acted for the caller.
+    #[serde(rename = "invokedBy", skip_serializing_if = "Option::is_none")]
+    pub invoked_by: Option<String>,
+    /// `sourceIPAddress`.
+    #[serde(rename = "sourceIPAddress")]
+    pub source_ip: String,
+    /// `userAgent`.
+    #[serde(rename = "userAgent")]
+    pub user_agent: String,
+    /// Security-group ids the call acted on, from request and response.
+    #[serde(rename = "groupIds")]
+    pub group_ids: Vec<String>,
+    /// Security-group names when the call named groups instead of ids.
+    #[serde(rename = "groupNames", skip_serializing_if = "Vec::is_empty")]
+    pub group_names: Vec<String>,
+    /// `errorCode`; None when the call succeeded.
+    #[serde(rename = "errorCode")]
+    pub error_code: Option<String>,
+    /// `errorMessage`.
+    #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// File path or S3 location of the object the record came from.
+    pub object: String,
+    /// Zero-based position of the record in its object.
+    pub record: u64,
+    /// For blind spots: why the alarm's pattern cannot see this change.
+    #[serde(rename = "whyUnseen", skip_serializing_if = "Option::is_none")]
+    pub why_unseen: Option<&'static str>,
+}
+
+fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_time(t))
+}
+
+/// The one timestamp format of all machine output.
+pub fn format_time(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// Look up a path of object keys.
+pub fn get<'v, 'a>(v: &'v BorrowedValue<'a>, path: &[&str]) -> Option<&'v BorrowedValue<'a>> {
+    path.iter().try_fold(v, |v, k| v.as_object()?.get(*k))
+}
+
+/// A string at a path of object keys.
+pub fn get_str<'v>(v: &'v BorrowedValue<'_>, path: &[&str]) -> Option<&'v str> {
+    get(v, path)?.as_str()
+}
+
+/// Parse a CloudTrail `eventTime` (RFC 3339; CloudTrail writes
+/// `YYYY-MM-DDTHH:MM:SSZ`).
+pub fn parse_event_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Why a record cannot be reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldError {
+    /// `eventTime` is missing or not a string.
+    NoTime,
+    /// `eventTime` is a string but not a timestamp.
+    BadTime(String),
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FieldError::NoTime => write!(f, "has no eventTime string"),
+            FieldError::BadTime(s) => write!(f, "eventTime {s:?} is not an RFC 3339 timestamp"),
+        }
+    }
+}
+
+/// The parsed `eventTime` of a record.
+pub fn event_time(v: &BorrowedValue<'_>) -> Result<DateTime<Utc>, FieldError> {
+    let s = get_str(v, &["eventTime"]).ok_or(FieldError::NoTime)?;
+    parse_event_time(s).ok_or_else(|| FieldError::BadTime(s.to_owned()))
+}
+
+/// Copy the reported fields out of a record whose `eventName` is `name`.
+pub fn extract(
+    v: &BorrowedValue<'_>,
+    name: &str,
+    time: DateTime<Utc>,
+    key_account: Option<&str>,
+    object: &str,
+    record: u64,
+) -> Event {
+    let s = |path: &[&str]| get_str(v, path).unwrap_or_default().to_owned();
+    let account = get_str(v, &["recipientAccountId"])
+        .or(key_account)
+        .unwrap_or_default()
+        .to_owned();
+    let mut group_ids = Vec::new();
+    let mut group_names = Vec::new();
+    collect_groups(v, &mut group_ids, &mut group_names);
+    Event {
+        time,
+        name: name.to_owned(),
+        id: s(&["eventID"]),
+        source: s(&["eventSource"]),
+        region: s(&["awsRegion"]),
+        account,
+        actor: actor(v),
+        actor_type: s(&["userIdentity", "type"]),
+        invoked_by: get_str(v, &["userIdentity", "invokedBy"]).map(str::to_owned),
+        source_ip: s(&["sourceIPAddress"]),
+        user_agent: s(&["userAgent"]),
+        group_ids,
+        group_names,
+        error_code: get_str(v, &["errorCode"]).map(str::to_owned),
+        error_message: get_str(v, &["errorMessage"]).map(str::to_owned),
+        object: object.to_owned(),
+        record,
+        why_unseen: None,
+    }
+}
+
+/// The most specific identity of the caller (domain.md 5.4).
+fn actor(v: &BorrowedValue<'_>) -> String {
+    const PATHS: [&[&str]; 6] = [
+        &["userIdentity", "arn"],
+        &["userIdentity", "sessionContext", "sessionIssuer", "arn"],
+        &["userIdentity", "userName"],
+        &["userIdentity", "principalId"],
+        &["userIdentity", "invokedBy"],
+        &["userIdentity", "type"],
+    ];
+    PATHS
+        .iter()
+        .find_map(|p| get_str(v, p).filter(|s| !s.is_empty()))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Security groups acted on. CloudTrail renders classic EC2 calls in
+/// camelCase with `{"items": [...]}` lists, newer ones wrapped as
+/// `{"<Op>Request": {PascalCase}}` (domain.md 5.6), and
+/// CreateSecurityGroup has its id only in the response.
+fn collect_groups(v: &BorrowedValue<'_>, ids: &mut Vec<String>, names: &mut Vec<String>) {
+    let push = |out: &mut Vec<String>, s: Option<&str>| {
+        if let Some(s) = s.filter(|s| !s.is_empty()) {
+            if !out.iter().any(|x| x == s) {
+                out.push(s.to_owned());
+            }
+        }
+    };
+    let req = get(v, &["requestParameters"]);
+    let resp = get(v, &["responseElements"]);
+    for part in [req, resp].into_iter().flatten() {
+        push(ids, get_str(part, &["groupId"]));
+        if let Some(obj) = part.as_object() {
+            // Wrapped requests: {"ModifySecurityGroupRulesRequest": {"GroupId": ...}}
+            for (k, inner) in obj.iter() {
+                if k.ends_with("Request") || k.ends_with("Response") {
+                    push(ids, get_str(inner, &["GroupId"]));
+                }
+            }
+        }
+        for list in [
+            &["groupSet", "items"][..],
+            &["securityGroupRuleSet", "items"][..],
+        ] {
+            if let Some(items) = get(part, list).and_then(|x| x.as_array()) {
+                for it in items {
+                    push(ids, get_str(it, &["groupId"]));
+                }
+            }
+        }
+        if let Some(items) = get(part, &["resourcesSet", "items"]).and_then(|x| x.as_array()) {
+            for it in items {
+                push(
+                    ids,
+                    get_str(it, &["resourceId"]).filter(|r| r.starts_with("sg-")),
+                );
+            }
+        }
+    }
+    if ids.is_empty() {
+        if let Some(r) = req {
+            push(names, get_str(r, &["groupName"]));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extracts_create_security_group() {
+        let mut json = br#"{"eventTime":"2023-07-10T12:10:01Z","eventName":"CreateSecurityGroup","eventID":"e1",
+            "userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/R/s"},
+            "requestParameters":{"groupName":"web","vpcId":"vpc-1"},
+            "responseElements":{"_return":true,"groupId":"sg-9"}}"#
+            .to_vec();
+        let v = simd_json::to_borrowed_value(&mut json).unwrap();
+        let t = event_time(&v).unwrap();
+        let e = extract(&v, "CreateSecurityGroup", t, Some("111"), "obj", 3);
+        assert_eq!(e.group_ids, ["sg-9"]);
+        assert_eq!(e.actor, "arn:aws:sts::1:assumed-role/R/s");
+        assert_eq!(e.account, "111");
+        assert_eq!(format_time(&e.time), "2023-07-10T12:10:01Z");
+    }
+
+    #[test]
+    fn event_time_errors() {
+        let mut a = br#"{"eventTime":5}"#.to_vec();
+        assert_eq!(
+            event_time(&simd_json::to_borrowed_value(&mut a).unwrap()),
+            Err(FieldError::NoTime)
+        );
+        let mut b = br#"{"eventTime":"yesterday"}"#.to_vec();
+        assert!(matches!(
+            event_time(&simd_json::to_borrowed_value(&mut b).unwrap()),
+            Err(FieldError::BadTime(_))
+        ));
+    }
+}

@@ -1,0 +1,149 @@
+//! Scan results -> text for people, JSON / NDJSON / CSV for machines.
+//!
+//! Every format is built from the merged, sorted [`ScanReport`], so output
+//! is byte-identical at any thread count. Machine formats carry no wall
+//! clock times or durations for the same reason; those go to stderr.
+
+mod csv;
+mod json;
+pub mod sanitize;
+mod text;
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::detect::SECURITY_GROUP_EVENTS;
+use crate::periods::{alarm_periods, AlarmPeriods};
+use crate::scan::{ErrorEntry, ScanReport};
+
+pub use json::SCHEMA_VERSION;
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Tables and a summary, for people.
+    Text,
+    /// One JSON document with summary, events, blind spots, periods, errors.
+    Json,
+    /// One matched event per line.
+    Ndjson,
+    /// The matched-events table with a header row.
+    Csv,
+}
+
+/// What was asked for, echoed in reports.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// The filter pattern evaluated.
+    pub pattern: String,
+    /// Inclusive start of the event-time range.
+    pub since: Option<DateTime<Utc>>,
+    /// Exclusive end.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// The summary block shared by the text and JSON reports.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    objects_listed: u64,
+    objects_scanned: u64,
+    objects_skipped: u64,
+    objects_skipped_by_reason: BTreeMap<&'static str, u64>,
+    objects_failed: u64,
+    records_scanned: u64,
+    records_decoded: u64,
+    bytes_stored: u64,
+    bytes_inflated: u64,
+    duplicates_dropped: u64,
+    matched: u64,
+    matched_failed_calls: u64,
+    matched_by_event: BTreeMap<String, u64>,
+    matched_by_account: BTreeMap<String, u64>,
+    matched_by_region: BTreeMap<String, u64>,
+    blind_spots: u64,
+    blind_spots_by_event: BTreeMap<String, u64>,
+    errors: u64,
+}
+
+impl Summary {
+    /// Count everything in a report.
+    pub fn of(r: &ScanReport) -> Summary {
+        let t = &r.totals;
+        let mut by_event: BTreeMap<String, u64> = SECURITY_GROUP_EVENTS
+            .iter()
+            .map(|n| (n.to_string(), 0))
+            .collect();
+        let mut by_account = BTreeMap::new();
+        let mut by_region = BTreeMap::new();
+        for e in &t.events {
+            *by_event.entry(e.name.clone()).or_default() += 1;
+            *by_account.entry(e.account.clone()).or_default() += 1;
+            *by_region.entry(e.region.clone()).or_default() += 1;
+        }
+        let mut blind_by_event = BTreeMap::new();
+        for e in &t.blind_spots {
+            *blind_by_event.entry(e.name.clone()).or_default() += 1;
+        }
+        Summary {
+            objects_listed: t.objects_listed,
+            objects_scanned: t.objects_scanned,
+            objects_skipped: t.objects_skipped.values().sum(),
+            objects_skipped_by_reason: t
+                .objects_skipped
+                .iter()
+                .map(|(k, v)| (k.as_str(), *v))
+                .collect(),
+            objects_failed: t.objects_failed,
+            records_scanned: t.records_scanned,
+            records_decoded: t.records_decoded,
+            bytes_stored: t.bytes_stored,
+            bytes_inflated: t.bytes_inflated,
+            duplicates_dropped: r.duplicates_dropped,
+            matched: t.events.len() as u64,
+            matched_failed_calls: t.events.iter().filter(|e| e.error_code.is_some()).count() as u64,
+            matched_by_event: by_event,
+            matched_by_account: by_account,
+            matched_by_region: by_region,
+            blind_spots: t.blind_spots.len() as u64,
+            blind_spots_by_event: blind_by_event,
+            errors: t.errors.len() as u64,
+        }
+    }
+}
+
+/// Everything a report shows, computed once.
+pub struct View<'a> {
+    query: &'a Query,
+    report: &'a ScanReport,
+    summary: Summary,
+    periods: AlarmPeriods,
+}
+
+impl<'a> View<'a> {
+    /// Prepare a report for output.
+    pub fn new(query: &'a Query, report: &'a ScanReport) -> Self {
+        View {
+            query,
+            report,
+            summary: Summary::of(report),
+            periods: alarm_periods(&report.totals.events),
+        }
+    }
+
+    fn errors(&self) -> &[ErrorEntry] {
+        &self.report.totals.errors
+    }
+}
+
+/// Write the report in `format` to `out`.
+pub fn write(format: Format, view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Text => text::write(view, out),
+        Format::Json => json::write(view, out),
+        Format::Ndjson => json::write_lines(view, out),
+        Format::Csv => csv::write(view, out),
+    }
+}

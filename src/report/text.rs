@@ -1,0 +1,185 @@
+//! The human report: events table, blind spots, summary, alarm periods.
+
+use std::io::{self, Write};
+
+use super::sanitize::sanitize;
+use super::View;
+use crate::record::{format_time, Event};
+
+/// The part of an ARN after the account, which is in its own column.
+fn short_actor(actor: &str) -> &str {
+    if actor.starts_with("arn:") {
+        actor.splitn(6, ':').nth(5).unwrap_or(actor)
+    } else {
+        actor
+    }
+}
+
+fn row(e: &Event) -> Vec<String> {
+    let groups = if e.group_ids.is_empty() {
+        e.group_names.join(",")
+    } else {
+        e.group_ids.join(",")
+    };
+    [
+        format_time(&e.time),
+        e.account.clone(),
+        e.region.clone(),
+        e.name.clone(),
+        short_actor(&e.actor).to_owned(),
+        e.source_ip.clone(),
+        groups,
+        e.error_code.clone().unwrap_or_else(|| "OK".into()),
+    ]
+    .into_iter()
+    .map(|s| sanitize(&s).into_owned())
+    .collect()
+}
+
+const HEADER: [&str; 8] = [
+    "TIME (UTC)",
+    "ACCOUNT",
+    "REGION",
+    "EVENT",
+    "ACTOR",
+    "SOURCE IP",
+    "GROUPS",
+    "RESULT",
+];
+
+fn table(out: &mut dyn Write, events: &[Event]) -> io::Result<()> {
+    let rows: Vec<Vec<String>> = events.iter().map(row).collect();
+    let mut width: Vec<usize> = HEADER.iter().map(|h| h.chars().count()).collect();
+    for r in &rows {
+        for (w, c) in width.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |out: &mut dyn Write, cells: &[&str]| -> io::Result<()> {
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(&width).enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:<w$}  "));
+            }
+        }
+        writeln!(out, "{}", s.trim_end())
+    };
+    line(out, &HEADER)?;
+    for r in &rows {
+        line(out, &r.iter().map(String::as_str).collect::<Vec<_>>())?;
+    }
+    Ok(())
+}
+
+pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let t = &view.report.totals;
+    let s = &view.summary;
+    writeln!(
+        out,
+        "Security-group changes matched by the alarm's filter: {}",
+        t.events.len()
+    )?;
+    if !t.events.is_empty() {
+        table(out, &t.events)?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Blind spots (security-group changes the filter does not match): {}",
+        t.blind_spots.len()
+    )?;
+    if !t.blind_spots.is_empty() {
+        table(out, &t.blind_spots)?;
+        let mut seen: Vec<(&str, &str)> = Vec::new();
+        for e in &t.blind_spots {
+            if let Some(why) = e.why_unseen {
+                if !seen.iter().any(|(n, _)| *n == e.name) {
+                    seen.push((&e.name, why));
+                }
+            }
+        }
+        seen.sort();
+        for (name, why) in seen {
+            writeln!(out, "  {name}: {why}")?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "Summary")?;
+    let skipped: Vec<String> = s
+        .objects_skipped_by_reason
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    writeln!(
+        out,
+        "  objects: {} listed, {} scanned, {} skipped{}, {} failed",
+        s.objects_listed,
+        s.objects_scanned,
+        s.objects_skipped,
+        if skipped.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", skipped.join(", "))
+        },
+        s.objects_failed
+    )?;
+    writeln!(
+        out,
+        "  records: {} scanned, {} decoded; {:.1} MB stored, {:.1} MB of JSON",
+        s.records_scanned,
+        s.records_decoded,
+        s.bytes_stored as f64 / 1e6,
+        s.bytes_inflated as f64 / 1e6
+    )?;
+    writeln!(
+        out,
+        "  matched: {} ({} failed or DryRun calls), {} duplicate(s) dropped",
+        s.matched, s.matched_failed_calls, s.duplicates_dropped
+    )?;
+    for (name, n) in &s.matched_by_event {
+        writeln!(out, "    {name:<32} {n}")?;
+    }
+    if !s.matched_by_account.is_empty() {
+        let per = |m: &std::collections::BTreeMap<String, u64>| {
+            m.iter()
+                .map(|(k, v)| format!("{} {v}", sanitize(k)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        writeln!(out, "  by account: {}", per(&s.matched_by_account))?;
+        writeln!(out, "  by region: {}", per(&s.matched_by_region))?;
+    }
+    let p = &view.periods;
+    writeln!(
+        out,
+        "  alarm (Sum over {} s >= 1): {} breaching period(s); {} ALARM notification(s) (up to {} if the alarm left ALARM after one quiet period)",
+        p.period_seconds,
+        p.breaching.len(),
+        p.notifications,
+        p.notifications_max
+    )?;
+    for b in &p.breaching {
+        writeln!(
+            out,
+            "    {} .. {}  sum {}{}",
+            format_time(&b.start),
+            format_time(&b.end),
+            b.sum,
+            if b.notifies {
+                "  -> ALARM notification"
+            } else {
+                ""
+            }
+        )?;
+    }
+    if !view.errors().is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Could not read ({}):", view.errors().len())?;
+        for e in view.errors() {
+            writeln!(out, "  {}: {}", sanitize(&e.object), sanitize(&e.reason))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,481 @@
+//! The parallel scan: objects -> inflate -> split -> prefilter -> decode ->
+//! classify, merged into one [`ScanReport`].
+//!
+//! Each rayon worker owns a [`Worker`] (inflater, block buffer, simd-json
+//! buffers) and a [`Totals`] accumulator. Objects are handed out one at a
+//! time, largest first, so a few huge objects do not end up on one thread
+//! at the end. Totals merge associatively and everything reported is sorted
+//! before output, so the result does not depend on the thread count.
+//!
+//! Memory per worker is one inflated block plus the largest record, not the
+//! object: objects are streamed, never held whole.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::ops::Range;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::detect::{Detector, Verdict};
+use crate::error::{InflateError, ObjectErrorKind, SplitError};
+use crate::inflate::{Inflater, NameHint};
+use crate::prefilter::Prefilter;
+use crate::record::{self, Event};
+use crate::source::{KeyKind, Listing, ObjectRef, TimeWindow};
+use crate::split::{DocKind, Splitter};
+
+/// Inflated bytes handed to the splitter at a time. Large enough that the
+/// per-block work (splitter re-entry, prefilter set-up) is noise, small
+/// enough to stay in L2 while the splitter and prefilter read it.
+pub const BLOCK: usize = 1 << 20;
+
+/// What to scan for and the safety limits.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Event-time range and delivery skew.
+    pub window: TimeWindow,
+    /// Only these accounts (empty: all).
+    pub accounts: Vec<String>,
+    /// Only these regions (empty: all).
+    pub regions: Vec<String>,
+    /// Cap on one object's inflated size.
+    pub max_inflated: u64,
+    /// Cap on one record's size.
+    pub max_record: usize,
+    /// Decode every record, not only prefilter candidates.
+    pub validate: bool,
+    /// Worker threads.
+    pub threads: usize,
+}
+
+/// Why an object was not opened (or, for digests found by content, not
+/// scanned).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SkipReason {
+    /// A CloudTrail digest file.
+    Digest,
+    /// A CloudTrail Insights file.
+    Insight,
+    /// Its key date cannot hold events in the time range.
+    OutOfRange,
+    /// Its key names an account or region that was not asked for.
+    NotSelected,
+}
+
+impl SkipReason {
+    /// Name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Digest => "digest",
+            SkipReason::Insight => "insight",
+            SkipReason::OutOfRange => "out_of_range",
+            SkipReason::NotSelected => "not_selected",
+        }
+    }
+}
+
+/// A per-object problem as reported.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ErrorEntry {
+    /// File path or S3 location.
+    pub object: String,
+    /// What went wrong.
+    pub reason: String,
+}
+
+/// Counters and findings; merged across workers.
+#[derive(Debug, Default)]
+pub struct Totals {
+    /// Objects found by the listing.
+    pub objects_listed: u64,
+    /// Objects read to the end without error.
+    pub objects_scanned: u64,
+    /// Objects not opened (or digests), by reason.
+    pub objects_skipped: BTreeMap<SkipReason, u64>,
+    /// Objects with any error (their readable records still count).
+    pub objects_failed: u64,
+    /// Records found, in scanned and failed objects alike.
+    pub records_scanned: u64,
+    /// Records decoded because the prefilter could not rule them out.
+    pub records_decoded: u64,
+    /// Stored (compressed) bytes read.
+    pub bytes_stored: u64,
+    /// Inflated JSON bytes.
+    pub bytes_inflated: u64,
+    /// Matched events (before de-duplication).
+    pub events: Vec<Event>,
+    /// Blind-spot events (before de-duplication).
+    pub blind_spots: Vec<Event>,
+    /// Problems, per object.
+    pub errors: Vec<ErrorEntry>,
+}
+
+impl Totals {
+    fn merge(mut self, o: Totals) -> Totals {
+        self.objects_listed += o.objects_listed;
+        self.objects_scanned += o.objects_scanned;
+        for (k, v) in o.objects_skipped {
+            *self.objects_skipped.entry(k).or_default() += v;
+        }
+        self.objects_failed += o.objects_failed;
+        self.records_scanned += o.records_scanned;
+        self.records_decoded += o.records_decoded;
+        self.bytes_stored += o.bytes_stored;
+        self.bytes_inflated += o.bytes_inflated;
+        self.events.extend(o.events);
+        self.blind_spots.extend(o.blind_spots);
+        self.errors.extend(o.errors);
+        self
+    }
+
+    fn skip(&mut self, r: SkipReason) {
+        *self.objects_skipped.entry(r).or_default() += 1;
+    }
+}
+
+/// The merged, sorted, de-duplicated result of a scan.
+#[derive(Debug)]
+pub struct ScanReport {
+    /// Counters; `events`, `blind_spots` and `errors` are final here.
+    pub totals: Totals,
+    /// Events dropped because their eventID was already reported.
+    pub duplicates_dropped: u64,
+}
+
+/// Receives progress as the scan goes; must be cheap and thread-safe.
+pub trait Progress: Sync {
+    /// `n` more stored bytes were consumed.
+    fn bytes(&self, n: u64);
+    /// One more object is done.
+    fn object_done(&self);
+}
+
+/// A progress sink that ignores everything.
+pub struct NoProgress;
+impl Progress for NoProgress {
+    fn bytes(&self, _: u64) {}
+    fn object_done(&self) {}
+}
+
+/// Per-thread reusable state.
+struct Worker {
+    inflater: Inflater,
+    bufs: Buffers,
+}
+
+/// Everything but the inflater, which the open stream borrows.
+struct Buffers {
+    buf: Vec<u8>,
+    spans: Vec<Range<usize>>,
+    candidates: Vec<usize>,
+    scratch: Vec<u8>,
+    json: simd_json::Buffers,
+}
+
+impl Worker {
+    fn new() -> Self {
+        Worker {
+            inflater: Inflater::new(),
+            bufs: Buffers {
+                buf: Vec::with_capacity(2 * BLOCK),
+                spans: Vec::new(),
+                candidates: Vec::new(),
+                scratch: Vec::new(),
+                json: simd_json::Buffers::default(),
+            },
+        }
+    }
+}
+
+/// Scan everything in `listing`.
+pub fn scan(
+    listing: &Listing,
+    det: &Detector,
+    opts: &ScanOptions,
+    progress: &dyn Progress,
+) -> ScanReport {
+    let mut pre = Totals {
+        objects_listed: listing.objects.len() as u64,
+        ..Totals::default()
+    };
+    pre.errors.extend(listing.errors.iter().map(|e| ErrorEntry {
+        object: e.location.clone(),
+        reason: e.reason.clone(),
+    }));
+    let mut todo: Vec<&ObjectRef> = Vec::new();
+    for obj in &listing.objects {
+        match pre_skip(obj, opts) {
+            Some(r) => {
+                pre.skip(r);
+                progress.bytes(obj.size);
+                progress.object_done();
+            }
+            None => todo.push(obj),
+        }
+    }
+    // Largest first: the long poles start early and the small objects fill
+    // the gaps at the end.
+    todo.sort_by(|a, b| {
+        b.size
+            .cmp(&a.size)
+            .then_with(|| a.location.cmp(&b.location))
+    });
+
+    let everything = Prefilter::everything();
+    let prefilter = if opts.validate {
+        &everything
+    } else {
+        det.prefilter()
+    };
+
+    let run = || {
+        todo.par_iter()
+            .with_max_len(1)
+            .fold(
+                || (Worker::new(), Totals::default()),
+                |(mut w, mut acc), obj| {
+                    scan_object(&mut w, obj, det, prefilter, opts, progress, &mut acc);
+                    progress.object_done();
+                    (w, acc)
+                },
+            )
+            .map(|(_, acc)| acc)
+            .reduce(Totals::default, Totals::merge)
+    };
+    let scanned = match rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+    {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    };
+    finish(pre.merge(scanned))
+}
+
+fn pre_skip(obj: &ObjectRef, opts: &ScanOptions) -> Option<SkipReason> {
+    let key = &obj.key;
+    match key.kind {
+        KeyKind::Digest => return Some(SkipReason::Digest),
+        KeyKind::Insight => return Some(SkipReason::Insight),
+        KeyKind::Log => {}
+    }
+    if !key.may_hold(&opts.window) {
+        return Some(SkipReason::OutOfRange);
+    }
+    let unselected = |want: &[String], have: &Option<String>| {
+        !want.is_empty() && have.as_ref().is_some_and(|h| !want.contains(h))
+    };
+    if unselected(&opts.accounts, &key.account) || unselected(&opts.regions, &key.region) {
+        return Some(SkipReason::NotSelected);
+    }
+    None
+}
+
+/// Sort, de-duplicate by eventID, and sort the errors.
+fn finish(mut t: Totals) -> ScanReport {
+    let mut dropped = 0;
+    for list in [&mut t.events, &mut t.blind_spots] {
+        // Keep the copy from the first object by location, whichever
+        // worker found it, so the choice is deterministic.
+        list.sort_by(|a, b| {
+            a.id.cmp(&b.id)
+                .then_with(|| a.object.cmp(&b.object))
+                .then_with(|| a.record.cmp(&b.record))
+        });
+        let before = list.len();
+        list.dedup_by(|later, first| !later.id.is_empty() && later.id == first.id);
+        dropped += (before - list.len()) as u64;
+        list.sort_by(|a, b| {
+            a.time
+                .cmp(&b.time)
+                .then_with(|| a.id.cmp(&b.id))
+                .then_with(|| a.object.cmp(&b.object))
+                .then_with(|| a.record.cmp(&b.record))
+        });
+    }
+    t.errors.sort();
+    ScanReport {
+        totals: t,
+        duplicates_dropped: dropped,
+    }
+}
+
+/// Scan one object into `acc`; never panics on bad data.
+fn scan_object(
+    w: &mut Worker,
+    obj: &ObjectRef,
+    det: &Detector,
+    prefilter: &Prefilter,
+    opts: &ScanOptions,
+    progress: &dyn Progress,
+    acc: &mut Totals,
+) {
+    let mut errors = Vec::new();
+    if let Err(kind) = read_object(w, obj, det, prefilter, opts, progress, acc, &mut errors) {
+        errors.push(kind);
+    }
+    if !errors.is_empty() {
+        acc.objects_failed += 1;
+        acc.errors.extend(errors.into_iter().map(|kind| ErrorEntry {
+            object: obj.location.clone(),
+            reason: kind.to_string(),
+        }));
+    }
+}
+
+/// The streaming loop. Records found before a fatal error are already in
+/// `acc` when it returns the error; per-record problems go to `errors`.
+#[allow(clippy::too_many_arguments)]
+fn read_object(
+    w: &mut Worker,
+    obj: &ObjectRef,
+    det: &Detector,
+    prefilter: &Prefilter,
+    opts: &ScanOptions,
+    progress: &dyn Progress,
+    acc: &mut Totals,
+    errors: &mut Vec<ObjectErrorKind>,
+) -> Result<(), ObjectErrorKind> {
+    let file = File::open(&obj.path).map_err(InflateError::from)?;
+    let mut stream = w
+        .inflater
+        .stream(file, NameHint::from_name(&obj.location), opts.max_inflated);
+    let mut splitter = Splitter::new(opts.max_record);
+    let b = &mut w.bufs;
+    b.buf.clear();
+    let mut reported = 0;
+    let result: Result<(), ObjectErrorKind> = loop {
+        let read = stream.read_block(&mut b.buf, BLOCK);
+        let off = stream.compressed_offset();
+        progress.bytes(off - reported);
+        reported = off;
+        let (eof, fatal) = match read {
+            Ok(n) => (n == 0, None),
+            // Harvest the complete records already inflated, then stop.
+            Err(e) => (false, Some(e)),
+        };
+        b.spans.clear();
+        let before = splitter.records();
+        let keep = splitter.feed(&b.buf, eof, &mut b.spans);
+        process_spans(b, before, obj, det, prefilter, opts, acc, errors);
+        acc.records_scanned += b.spans.len() as u64;
+        if let Some(e) = fatal {
+            break Err(e.into());
+        }
+        let keep = keep?;
+        b.buf.drain(..keep);
+        splitter.rebase(keep);
+        if eof {
+            break Ok(());
+        }
+    };
+    acc.bytes_stored += stream.compressed_offset();
+    acc.bytes_inflated += stream.inflated();
+    let inflated = stream.inflated();
+    result?;
+    if inflated == 0 {
+        return Err(SplitError::NotCloudTrail(
+            "the object is empty (0 bytes of JSON); CloudTrail never delivers empty log files"
+                .into(),
+        )
+        .into());
+    }
+    match splitter.finish()? {
+        DocKind::Records => {
+            if errors.is_empty() {
+                acc.objects_scanned += 1;
+            }
+        }
+        DocKind::Digest => acc.skip(SkipReason::Digest),
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn process_spans(
+    w: &mut Buffers,
+    first_index: u64,
+    obj: &ObjectRef,
+    det: &Detector,
+    prefilter: &Prefilter,
+    opts: &ScanOptions,
+    acc: &mut Totals,
+    errors: &mut Vec<ObjectErrorKind>,
+) {
+    w.candidates.clear();
+    prefilter.candidates(&w.buf, &w.spans, &mut w.candidates);
+    acc.records_decoded += w.candidates.len() as u64;
+    for &i in &w.candidates {
+        let index = first_index + i as u64;
+        let span = w.spans[i].clone();
+        w.scratch.clear();
+        w.scratch.extend_from_slice(&w.buf[span]);
+        let value = match simd_json::to_borrowed_value_with_buffers(&mut w.scratch, &mut w.json) {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(ObjectErrorKind::Record {
+                    index,
+                    reason: format!("invalid JSON: {e}"),
+                });
+                continue;
+            }
+        };
+        let (verdict, name) = det.classify(&value);
+        if opts.validate {
+            if name.is_none() {
+                errors.push(ObjectErrorKind::Record {
+                    index,
+                    reason: "no eventName string".into(),
+                });
+                continue;
+            }
+            if let Err(e) = record::event_time(&value) {
+                if verdict == Verdict::Other {
+                    errors.push(ObjectErrorKind::Record {
+                        index,
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
+            }
+        }
+        let why = match verdict {
+            Verdict::Other => continue,
+            Verdict::Match => None,
+            Verdict::BlindSpot(why) => Some(why),
+        };
+        let name = name.unwrap_or_default();
+        let time = match record::event_time(&value) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(ObjectErrorKind::Record {
+                    index,
+                    reason: format!("{name} matches, but {e}"),
+                });
+                continue;
+            }
+        };
+        if !opts.window.contains(time) {
+            continue;
+        }
+        let mut ev = record::extract(
+            &value,
+            name,
+            time,
+            obj.key.account.as_deref(),
+            &obj.location,
+            index,
+        );
+        if (!opts.accounts.is_empty() && !opts.accounts.contains(&ev.account))
+            || (!opts.regions.is_empty() && !opts.regions.contains(&ev.region))
+        {
+            continue;
+        }
+        ev.why_unseen = why;
+        match why {
+            None => acc.events.push(ev),
+            Some(_) => acc.blind_spots.push(ev),
+        }
+    }
+}

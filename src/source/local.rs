@@ -1,0 +1,192 @@
+//! Local files and folders.
+//!
+//! Folders are walked recursively and symlinks are followed, because trail
+//! copies are often assembled from links. A directory that links back to
+//! one of its own ancestors is reported once as a symlink loop and not
+//! entered; a directory reached twice by different links is listed once.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::{KeyInfo, Listing, ListingError, ObjectRef};
+
+/// A path given on the command line does not exist.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {source}")]
+pub struct MissingPath {
+    /// The path as given.
+    pub path: String,
+    /// Why it could not be read.
+    pub source: std::io::Error,
+}
+
+/// File names a folder walk picks up.
+fn wanted(name: &str) -> bool {
+    name.ends_with(".json.gz") || name.ends_with(".json")
+}
+
+/// Identity of a directory, to notice links that lead back into the walk.
+#[cfg(unix)]
+fn dir_id(meta: &fs::Metadata, _path: &Path) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn dir_id(_meta: &fs::Metadata, path: &Path) -> PathBuf {
+    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(unix)]
+type DirId = (u64, u64);
+#[cfg(not(unix))]
+type DirId = PathBuf;
+
+/// List the objects under `paths` (files are taken as given, whatever their
+/// name). A path that does not exist is an error for the whole listing:
+/// it is a usage mistake, not damaged data.
+pub fn list(paths: &[PathBuf]) -> Result<Listing, MissingPath> {
+    let mut listing = Listing::default();
+    let mut seen_dirs = HashSet::new();
+    for p in paths {
+        let meta = fs::metadata(p).map_err(|source| MissingPath {
+            path: p.display().to_string(),
+            source,
+        })?;
+        if meta.is_dir() {
+            let mut ancestors = Vec::new();
+            walk(p, &meta, &mut ancestors, &mut seen_dirs, &mut listing);
+        } else {
+            push_file(p, &meta, &mut listing);
+        }
+    }
+    listing.objects.sort_by(|a, b| a.location.cmp(&b.location));
+    listing.objects.dedup_by(|a, b| a.location == b.location);
+    listing.errors.sort_by(|a, b| a.location.cmp(&b.location));
+    Ok(listing)
+}
+
+fn push_file(path: &Path, meta: &fs::Metadata, listing: &mut Listing) {
+    let location = path.to_string_lossy().into_owned();
+    listing.objects.push(ObjectRef {
+        key: KeyInfo::parse(&location),
+        location,
+        path: path.to_path_buf(),
+        size: meta.len(),
+    });
+}
+
+fn walk(
+    dir: &Path,
+    meta: &fs::Metadata,
+    ancestors: &mut Vec<DirId>,
+    seen: &mut HashSet<DirId>,
+    listing: &mut Listing,
+) {
+    let id = dir_id(meta, dir);
+    if ancestors.contains(&id) {
+        listing.errors.push(ListingError {
+            location: dir.display().to_string(),
+            reason: "symlink loop: this directory links back to one of its ancestors; not entered"
+                .into(),
+        });
+        return;
+    }
+    #[allow(clippy::clone_on_copy)] // DirId is a PathBuf off unix
+    if !seen.insert(id.clone()) {
+        return;
+    }
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            listing.errors.push(ListingError {
+                location: dir.display().to_string(),
+                reason: format!("cannot list directory: {e}"),
+            });
+            return;
+        }
+    };
+    let mut children: Vec<PathBuf> = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(e) => children.push(e.path()),
+            Err(e) => listing.errors.push(ListingError {
+                location: dir.display().to_string(),
+                reason: format!("cannot list directory: {e}"),
+            }),
+        }
+    }
+    children.sort();
+    ancestors.push(id);
+    for child in children {
+        // Follow links: metadata() resolves them.
+        let meta = match fs::metadata(&child) {
+            Ok(m) => m,
+            Err(e) => {
+                let is_link =
+                    fs::symlink_metadata(&child).is_ok_and(|m| m.file_type().is_symlink());
+                let name = child
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                if is_link && !wanted(&name) {
+                    continue;
+                }
+                listing.errors.push(ListingError {
+                    location: child.display().to_string(),
+                    reason: if is_link {
+                        format!("broken symlink: {e}")
+                    } else {
+                        format!("cannot stat: {e}")
+                    },
+                });
+                continue;
+            }
+        };
+        if meta.is_dir() {
+            walk(&child, &meta, ancestors, seen, listing);
+        } else if meta.is_file()
+            && child
+                .file_name()
+                .is_some_and(|n| wanted(&n.to_string_lossy()))
+        {
+            push_file(&child, &meta, listing);
+        }
+    }
+    ancestors.pop();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_sorted_and_survives_symlink_loops() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("a/b")).unwrap();
+        fs::write(root.join("a/b/2.json.gz"), b"").unwrap();
+        fs::write(root.join("a/1.json"), b"").unwrap();
+        fs::write(root.join("a/notes.txt"), b"").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(root.join("a"), root.join("a/b/loop")).unwrap();
+        let l = list(&[root.to_path_buf()]).unwrap();
+        let names: Vec<_> = l
+            .objects
+            .iter()
+            .map(|o| o.path.strip_prefix(root).unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [PathBuf::from("a/1.json"), PathBuf::from("a/b/2.json.gz")]
+        );
+        #[cfg(unix)]
+        assert!(
+            l.errors.iter().any(|e| e.reason.contains("symlink loop")),
+            "{:?}",
+            l.errors
+        );
+        assert!(list(&[root.join("missing")]).is_err());
+    }
+}
