@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
+use std::io::Read;
 use std::ops::Range;
 
 use rayon::prelude::*;
@@ -253,6 +254,43 @@ pub fn scan(
     finish(pre.merge(scanned))
 }
 
+/// Scan one object from any reader (tests, fuzzing, benches, remote
+/// sources). `obj.path` is not used; `obj.location` names it.
+pub fn scan_reader<R: Read>(
+    src: R,
+    obj: &ObjectRef,
+    det: &Detector,
+    opts: &ScanOptions,
+) -> ScanReport {
+    let mut w = Worker::new();
+    let mut acc = Totals {
+        objects_listed: 1,
+        ..Totals::default()
+    };
+    let mut errors = Vec::new();
+    let everything = Prefilter::everything();
+    let prefilter = if opts.validate {
+        &everything
+    } else {
+        det.prefilter()
+    };
+    if let Err(kind) = read_stream(
+        &mut w,
+        src,
+        obj,
+        det,
+        prefilter,
+        opts,
+        &NoProgress,
+        &mut acc,
+        &mut errors,
+    ) {
+        errors.push(kind);
+    }
+    note_errors(&mut acc, &obj.location, errors);
+    finish(acc)
+}
+
 fn pre_skip(obj: &ObjectRef, opts: &ScanOptions) -> Option<SkipReason> {
     let key = &obj.key;
     match key.kind {
@@ -315,17 +353,21 @@ fn scan_object(
     if let Err(kind) = read_object(w, obj, det, prefilter, opts, progress, acc, &mut errors) {
         errors.push(kind);
     }
+    note_errors(acc, &obj.location, errors);
+}
+
+/// Count an object with problems as failed and keep its problems.
+fn note_errors(acc: &mut Totals, location: &str, errors: Vec<ObjectErrorKind>) {
     if !errors.is_empty() {
         acc.objects_failed += 1;
         acc.errors.extend(errors.into_iter().map(|kind| ErrorEntry {
-            object: obj.location.clone(),
+            object: location.to_owned(),
             reason: kind.to_string(),
         }));
     }
 }
 
-/// The streaming loop. Records found before a fatal error are already in
-/// `acc` when it returns the error; per-record problems go to `errors`.
+/// Open a local object and stream it.
 #[allow(clippy::too_many_arguments)]
 fn read_object(
     w: &mut Worker,
@@ -338,9 +380,26 @@ fn read_object(
     errors: &mut Vec<ObjectErrorKind>,
 ) -> Result<(), ObjectErrorKind> {
     let file = File::open(&obj.path).map_err(InflateError::from)?;
+    read_stream(w, file, obj, det, prefilter, opts, progress, acc, errors)
+}
+
+/// The streaming loop. Records found before a fatal error are already in
+/// `acc` when it returns the error; per-record problems go to `errors`.
+#[allow(clippy::too_many_arguments)]
+fn read_stream<R: Read>(
+    w: &mut Worker,
+    src: R,
+    obj: &ObjectRef,
+    det: &Detector,
+    prefilter: &Prefilter,
+    opts: &ScanOptions,
+    progress: &dyn Progress,
+    acc: &mut Totals,
+    errors: &mut Vec<ObjectErrorKind>,
+) -> Result<(), ObjectErrorKind> {
     let mut stream = w
         .inflater
-        .stream(file, NameHint::from_name(&obj.location), opts.max_inflated);
+        .stream(src, NameHint::from_name(&obj.location), opts.max_inflated);
     let mut splitter = Splitter::new(opts.max_record);
     let b = &mut w.bufs;
     b.buf.clear();

@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -867,4 +867,22 @@ pub fn write_trail(out: &Path, opts: &SynthOptions) -> io::Result<Manifest> {
     serde_json::to_writer_pretty(&mut f, &manifest)?;
     f.write_all(b"\n")?;
     Ok(manifest)
+}
+
+/// One synthetic log object in memory: (gzip bytes, JSON bytes, records).
+/// For benches that must not touch the disk.
+pub fn object_in_memory(size: u64, seed: u64) -> (Vec<u8>, Vec<u8>, u64) {
+    let (objects, _) = plan(&SynthOptions {
+        size,
+        seed,
+        largest: size,
+    });
+    let names = name_table();
+    let total_weight: u32 = names.iter().map(|n| n.2).sum();
+    let (gz, records, _) = build(&objects[0], &names, total_weight);
+    let mut json = Vec::new();
+    flate2::read::MultiGzDecoder::new(&gz[..])
+        .read_to_end(&mut json)
+        .expect("our own gzip");
+    (gz, json, records)
 }

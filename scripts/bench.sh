@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# End-to-end throughput and peak memory of `ctreplay scan`, beside zcat (and
+# jq where installed) over the same files, in one run on this machine.
+#
+#   scripts/bench.sh [SIZE] [LARGEST] [SEED]     default: 1GB 85MB 1
+#
+# Generates (and caches) a synthetic trail with `ctreplay synth`, then
+# reports MB/s of inflated JSON, the ratio to zcat, and peak RSS. Every tool
+# runs twice; the faster run counts (the page cache is warm for both).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size=${1:-1GB}; largest=${2:-85MB}; seed=${3:-1}
+cargo build --release --quiet
+bin=$PWD/target/release/ctreplay
+corpus=${BENCH_DIR:-${TMPDIR:-/tmp}/ctreplay-bench}/$size-$largest-$seed
+if [ ! -f "$corpus/manifest.json" ]; then
+  rm -rf "$corpus"; mkdir -p "$corpus"
+  "$bin" synth --out "$corpus" --size "$size" --largest "$largest" --seed "$seed"
+fi
+files=$corpus/files.txt
+find "$corpus/AWSLogs" -path '*/CloudTrail/*' -name '*.json.gz' | sort > "$files"
+
+python3 - "$bin" "$corpus" "$files" <<'PY'
+import json, os, resource, shutil, subprocess, sys, time
+bin, corpus, files = sys.argv[1:4]
+m = json.load(open(os.path.join(corpus, "manifest.json")))
+mb = m["bytes_inflated"] / 1e6
+def run(cmd):
+    best = None
+    for _ in range(2):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        t = time.perf_counter()
+        p = subprocess.run(cmd, shell=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        dt = time.perf_counter() - t
+        if p.returncode not in (0,):
+            sys.exit(f"failed: {cmd}\n{p.stderr.decode()[-2000:]}")
+        best = dt if best is None else min(best, dt)
+    # ru_maxrss of children is the max over all children so far: run each
+    # measured command in its own python to isolate it.
+    return best, p.stdout
+def rss(cmd):
+    out = subprocess.run([sys.executable, "-c",
+        "import resource,subprocess,sys;subprocess.run(sys.argv[1],shell=True,stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL);"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)", cmd], capture_output=True, text=True)
+    return int(out.stdout) / 1024
+print(f"corpus: {m['objects']} objects, {m['records']} records, {mb:.0f} MB of JSON, "
+      f"{m['bytes_stored']/1e6:.0f} MB stored, largest object {m['largest_object']/1e6:.0f} MB; "
+      f"{os.cpu_count()} cores, {open('/proc/cpuinfo').read().split('model name')[1].split(':')[1].splitlines()[0].strip()}")
+rows = []
+zcat = f"xargs zcat < {files} > /dev/null"
+t, _ = run(zcat); rows.append(("zcat > /dev/null", t, rss(zcat)))
+scan = f"{bin} scan -q -f json {corpus}/AWSLogs"
+t, out = run(scan); rows.append(("ctreplay scan", t, rss(scan)))
+r = json.loads(out)
+assert r["summary"]["records_scanned"] == m["records"], "record count differs from the manifest"
+assert r["summary"]["matched"] == len(m["matched"]), "matches differ from the manifest"
+scan1 = f"{bin} scan -q -j 1 -f json {corpus}/AWSLogs"
+t, _ = run(scan1); rows.append(("ctreplay scan -j 1", t, rss(scan1)))
+if shutil.which("jq"):
+    jq = (f"xargs zcat < {files} | jq -c '.Records[] | select(.eventName == \"AuthorizeSecurityGroupIngress\" or "
+          ".eventName == \"AuthorizeSecurityGroupEgress\" or .eventName == \"RevokeSecurityGroupIngress\" or "
+          ".eventName == \"RevokeSecurityGroupEgress\" or .eventName == \"CreateSecurityGroup\" or "
+          ".eventName == \"DeleteSecurityGroup\")' > /dev/null")
+    t, _ = run(jq); rows.append(("zcat | jq (select six names)", t, rss(jq)))
+base = rows[0][1]
+print(f"{'command':32} {'seconds':>8} {'MB/s':>8} {'vs zcat':>8} {'peak RSS MB':>12}")
+for name, t, peak in rows:
+    print(f"{name:32} {t:8.2f} {mb/t:8.0f} {base/t:7.2f}x {peak:12.0f}")
+PY

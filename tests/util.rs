@@ -1,0 +1,60 @@
+//! Helpers: run the built binary, read its JSON output, make gzip files.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// The repository's testdata folder.
+pub fn testdata(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(rel)
+}
+
+/// `ctreplay` with the given arguments, quiet.
+pub fn ctreplay(args: &[&str]) -> Output {
+    Command::cargo_bin("ctreplay")
+        .expect("binary built")
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+/// Run `scan --format json` and parse stdout; also returns the exit code.
+pub fn scan_json(args: &[&str]) -> (Value, i32) {
+    let mut all = vec!["scan", "-q", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = ctreplay(&all);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (v, out.status.code().expect("exited"))
+}
+
+/// gzip `data` into `path` (parents created).
+pub fn write_gz(path: &Path, data: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).unwrap();
+    std::fs::write(path, e.finish().unwrap()).unwrap();
+}
+
+/// (eventTime, eventName) of every event in a JSON report list.
+pub fn times_and_names(list: &Value) -> Vec<(String, String)> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["eventTime"].as_str().unwrap().to_owned(),
+                e["eventName"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
