@@ -159,6 +159,15 @@ impl Progress for NoProgress {
     fn object_done(&self) {}
 }
 
+/// What every object of one scan is scanned with.
+#[derive(Clone, Copy)]
+struct Job<'a> {
+    det: &'a Detector,
+    prefilter: &'a Prefilter,
+    opts: &'a ScanOptions,
+    progress: &'a dyn Progress,
+}
+
 /// Per-thread reusable state.
 struct Worker {
     inflater: Inflater,
@@ -230,13 +239,19 @@ pub fn scan(
         det.prefilter()
     };
 
+    let job = Job {
+        det,
+        prefilter,
+        opts,
+        progress,
+    };
     let run = || {
         todo.par_iter()
             .with_max_len(1)
             .fold(
                 || (Worker::new(), Totals::default()),
                 |(mut w, mut acc), obj| {
-                    scan_object(&mut w, obj, det, prefilter, opts, progress, &mut acc);
+                    scan_object(&mut w, obj, job, &mut acc);
                     progress.object_done();
                     (w, acc)
                 },
@@ -274,17 +289,13 @@ pub fn scan_reader<R: Read>(
     } else {
         det.prefilter()
     };
-    if let Err(kind) = read_stream(
-        &mut w,
-        src,
-        obj,
+    let job = Job {
         det,
         prefilter,
         opts,
-        &NoProgress,
-        &mut acc,
-        &mut errors,
-    ) {
+        progress: &NoProgress,
+    };
+    if let Err(kind) = read_stream(&mut w, src, obj, job, &mut acc, &mut errors) {
         errors.push(kind);
     }
     note_errors(&mut acc, &obj.location, errors);
@@ -340,17 +351,9 @@ fn finish(mut t: Totals) -> ScanReport {
 }
 
 /// Scan one object into `acc`; never panics on bad data.
-fn scan_object(
-    w: &mut Worker,
-    obj: &ObjectRef,
-    det: &Detector,
-    prefilter: &Prefilter,
-    opts: &ScanOptions,
-    progress: &dyn Progress,
-    acc: &mut Totals,
-) {
+fn scan_object(w: &mut Worker, obj: &ObjectRef, job: Job<'_>, acc: &mut Totals) {
     let mut errors = Vec::new();
-    if let Err(kind) = read_object(w, obj, det, prefilter, opts, progress, acc, &mut errors) {
+    if let Err(kind) = read_object(w, obj, job, acc, &mut errors) {
         errors.push(kind);
     }
     note_errors(acc, &obj.location, errors);
@@ -368,35 +371,28 @@ fn note_errors(acc: &mut Totals, location: &str, errors: Vec<ObjectErrorKind>) {
 }
 
 /// Open a local object and stream it.
-#[allow(clippy::too_many_arguments)]
 fn read_object(
     w: &mut Worker,
     obj: &ObjectRef,
-    det: &Detector,
-    prefilter: &Prefilter,
-    opts: &ScanOptions,
-    progress: &dyn Progress,
+    job: Job<'_>,
     acc: &mut Totals,
     errors: &mut Vec<ObjectErrorKind>,
 ) -> Result<(), ObjectErrorKind> {
     let file = File::open(&obj.path).map_err(InflateError::from)?;
-    read_stream(w, file, obj, det, prefilter, opts, progress, acc, errors)
+    read_stream(w, file, obj, job, acc, errors)
 }
 
 /// The streaming loop. Records found before a fatal error are already in
 /// `acc` when it returns the error; per-record problems go to `errors`.
-#[allow(clippy::too_many_arguments)]
 fn read_stream<R: Read>(
     w: &mut Worker,
     src: R,
     obj: &ObjectRef,
-    det: &Detector,
-    prefilter: &Prefilter,
-    opts: &ScanOptions,
-    progress: &dyn Progress,
+    job: Job<'_>,
     acc: &mut Totals,
     errors: &mut Vec<ObjectErrorKind>,
 ) -> Result<(), ObjectErrorKind> {
+    let opts = job.opts;
     let mut stream = w
         .inflater
         .stream(src, NameHint::from_name(&obj.location), opts.max_inflated);
@@ -407,7 +403,7 @@ fn read_stream<R: Read>(
     let result: Result<(), ObjectErrorKind> = loop {
         let read = stream.read_block(&mut b.buf, BLOCK);
         let off = stream.compressed_offset();
-        progress.bytes(off - reported);
+        job.progress.bytes(off - reported);
         reported = off;
         let (eof, fatal) = match read {
             Ok(n) => (n == 0, None),
@@ -417,7 +413,7 @@ fn read_stream<R: Read>(
         b.spans.clear();
         let before = splitter.records();
         let keep = splitter.feed(&b.buf, eof, &mut b.spans);
-        process_spans(b, before, obj, det, prefilter, opts, acc, errors);
+        process_spans(b, before, obj, job, acc, errors);
         acc.records_scanned += b.spans.len() as u64;
         if let Some(e) = fatal {
             break Err(e.into());
@@ -451,17 +447,20 @@ fn read_stream<R: Read>(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 fn process_spans(
     w: &mut Buffers,
     first_index: u64,
     obj: &ObjectRef,
-    det: &Detector,
-    prefilter: &Prefilter,
-    opts: &ScanOptions,
+    job: Job<'_>,
     acc: &mut Totals,
     errors: &mut Vec<ObjectErrorKind>,
 ) {
+    let Job {
+        det,
+        prefilter,
+        opts,
+        ..
+    } = job;
     w.candidates.clear();
     prefilter.candidates(&w.buf, &w.spans, &mut w.candidates);
     acc.records_decoded += w.candidates.len() as u64;
