@@ -14,7 +14,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use ctreplay::detect::Detector;
 use ctreplay::inflate::{Inflater, NameHint};
 use ctreplay::scan::{scan_reader, ScanOptions, BLOCK};
-use ctreplay::source::{KeyInfo, ObjectRef, TimeWindow};
+use ctreplay::source::{KeyInfo, ObjectRef};
 use ctreplay::split::Splitter;
 
 const SIZE: u64 = 16_000_000;
@@ -121,17 +121,8 @@ fn end_to_end(c: &mut Criterion) {
     let (gz, json, records) = corpus();
     let det = Detector::security_group_changes();
     let opts = ScanOptions {
-        window: TimeWindow {
-            since: None,
-            until: None,
-            skew: chrono::Duration::hours(1),
-        },
-        accounts: vec![],
-        regions: vec![],
-        max_inflated: u64::MAX,
-        max_record: 1 << 24,
-        validate: false,
         threads: 1,
+        ..ScanOptions::default()
     };
     let obj = ObjectRef {
         location: "bench.json.gz".into(),

@@ -54,6 +54,9 @@ t, out = run(scan); rows.append(("ctreplay scan", t, rss(scan)))
 r = json.loads(out)
 assert r["summary"]["records_scanned"] == m["records"], "record count differs from the manifest"
 assert r["summary"]["matched"] == len(m["matched"]), "matches differ from the manifest"
+s = r["summary"]
+print(f"prefilter: {s['records_decoded']} of {s['records_scanned']} records decoded "
+      f"({100 * s['records_decoded'] / s['records_scanned']:.1f}%)")
 scan1 = f"{bin} scan -q -j 1 -f json {corpus}/AWSLogs"
 t, _ = run(scan1); rows.append(("ctreplay scan -j 1", t, rss(scan1)))
 if shutil.which("jq"):

@@ -38,10 +38,8 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
     if args.threads == Some(0) {
         bail!("--threads must be at least 1");
     }
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let listing = local::list(&args.paths)?;
+    let defaults = ScanOptions::default();
     let opts = ScanOptions {
         window: TimeWindow {
             since: args.since,
@@ -53,7 +51,7 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
         max_inflated: args.max_inflated_size,
         max_record: usize::try_from(args.max_record_size).unwrap_or(usize::MAX),
         validate: args.validate,
-        threads,
+        threads: args.threads.unwrap_or(defaults.threads),
     };
     let detector = Detector::security_group_changes();
     let stored: u64 = listing.objects.iter().map(|o| o.size).sum();
@@ -65,6 +63,7 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
 
     let query = Query {
         pattern: detector.pattern().to_owned(),
+        names: detector.names().to_vec(),
         since: args.since,
         until: args.until,
     };

@@ -112,4 +112,16 @@ mod tests {
     fn verify_cli() {
         Cli::command().debug_assert();
     }
+
+    #[test]
+    fn defaults_agree_with_the_library() {
+        let Command::Scan(a) = Cli::parse_from(["ctreplay", "scan", "x"]).command else {
+            panic!("not scan");
+        };
+        let d = crate::scan::ScanOptions::default();
+        assert_eq!(a.delivery_skew, d.window.skew);
+        assert_eq!(a.max_inflated_size, d.max_inflated);
+        assert_eq!(a.max_record_size as usize, d.max_record);
+        assert_eq!(a.validate, d.validate);
+    }
 }

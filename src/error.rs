@@ -70,6 +70,9 @@ pub enum SplitError {
         /// What was expected or found.
         reason: String,
     },
+    /// No JSON at all: zero bytes, or only whitespace.
+    #[error("the object is empty (no JSON at all); CloudTrail never delivers empty log files")]
+    Empty,
     /// Valid JSON but not a CloudTrail log: no `Records` array at the top.
     #[error("not a CloudTrail log: {0}")]
     NotCloudTrail(String),

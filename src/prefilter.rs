@@ -1,7 +1,8 @@
 //! Which records are worth decoding at all.
 //!
-//! Decoding a record with simd-json costs about 20 times more than searching
-//! its bytes for a few literals, and security-group events are rare, so the
+//! Decoding records with simd-json runs at about a twelfth of the speed of
+//! searching their bytes for a few literals (`cargo bench -- match/`: 410
+//! MiB/s vs 5.1 GiB/s), and security-group events are rare, so the
 //! scanner decodes only the records that contain at least one *required
 //! literal* and counts the rest.
 //!
@@ -34,7 +35,7 @@ impl Prefilter {
     /// soundness argument above only covers those.
     pub fn for_alphanumeric(literals: &[&str]) -> Self {
         if literals.is_empty() {
-            return Prefilter { searcher: None };
+            return Prefilter::EVERYTHING;
         }
         for l in literals {
             assert!(
@@ -54,9 +55,7 @@ impl Prefilter {
     }
 
     /// A prefilter that rules nothing out.
-    pub fn everything() -> Self {
-        Prefilter { searcher: None }
-    }
+    pub const EVERYTHING: Prefilter = Prefilter { searcher: None };
 
     /// Push the indexes of the `spans` (sorted, disjoint ranges of `buf`)
     /// that may match onto `out`.
@@ -113,7 +112,7 @@ mod tests {
         pf.candidates(buf, &spans, &mut out);
         assert_eq!(out, vec![0, 2, 3]);
         out.clear();
-        Prefilter::everything().candidates(buf, &spans, &mut out);
+        Prefilter::EVERYTHING.candidates(buf, &spans, &mut out);
         assert_eq!(out.len(), 5);
     }
 }

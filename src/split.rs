@@ -409,8 +409,7 @@ impl Splitter {
         } else if self.digest_keys >= 2 {
             Ok(DocKind::Digest)
         } else if self.phase == Phase::Start {
-            // An empty object: zero records, not an error.
-            Ok(DocKind::Records)
+            Err(SplitError::Empty)
         } else {
             Err(SplitError::NotCloudTrail(
                 "no \"Records\" array at the top level".into(),
@@ -696,7 +695,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(kind, DocKind::Digest);
-        assert_eq!(split_all(b"", 8).unwrap().0.len(), 0);
+        assert_eq!(split_all(b"", 8).unwrap_err(), SplitError::Empty);
+        assert_eq!(split_all(b" \n\t", 8).unwrap_err(), SplitError::Empty);
         assert!(split_all(b"{}", 8).is_err());
     }
 

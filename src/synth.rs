@@ -16,10 +16,9 @@
 //! sequential plan fixes every object and every special record; then each
 //! object is filled and compressed independently from its own seed.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -81,20 +80,6 @@ pub struct Manifest {
     pub blind_spots: Vec<Expected>,
     /// Records that mention a name but must not match.
     pub decoys: u64,
-}
-
-impl Manifest {
-    /// Matched events per name (all six present).
-    pub fn matched_by_event(&self) -> BTreeMap<String, u64> {
-        let mut m: BTreeMap<String, u64> = SECURITY_GROUP_EVENTS
-            .iter()
-            .map(|n| (n.to_string(), 0))
-            .collect();
-        for e in &self.matched {
-            *m.entry(e.name.clone()).or_default() += 1;
-        }
-        m
-    }
 }
 
 /// SplitMix64: tiny, fast, good enough for test data, and stable across
@@ -767,12 +752,13 @@ fn ctx(o: &PlannedObject) -> Ctx<'static> {
     }
 }
 
-/// Phase 2: fill one object to its target size and compress it.
+/// Phase 2: fill one object to its target size and compress it; returns
+/// (gzip bytes, JSON, records).
 fn build(
     o: &PlannedObject,
     names: &[(String, String, u32)],
     total_weight: u32,
-) -> (Vec<u8>, u64, u64) {
+) -> (Vec<u8>, String, u64) {
     let mut rng = Rng::new(o.seed);
     let c = ctx(o);
     let mut json = String::with_capacity(o.target as usize + 64 * 1024);
@@ -809,7 +795,7 @@ fn build(
     enc.write_all(json.as_bytes())
         .expect("writing to a Vec cannot fail");
     let gz = enc.finish().expect("writing to a Vec cannot fail");
-    (gz, records, json.len() as u64)
+    (gz, json, records)
 }
 
 fn digest(account: &str, t: DateTime<Utc>) -> Vec<u8> {
@@ -831,7 +817,8 @@ pub fn write_trail(out: &Path, opts: &SynthOptions) -> io::Result<Manifest> {
     let results: Vec<io::Result<(u64, u64, u64)>> = objects
         .par_iter()
         .map(|o| {
-            let (gz, records, inflated) = build(o, &names, total_weight);
+            let (gz, json, records) = build(o, &names, total_weight);
+            let inflated = json.len() as u64;
             let path = out.join(&o.rel);
             fs::create_dir_all(path.parent().expect("has a parent"))?;
             fs::write(&path, &gz)?;
@@ -879,10 +866,6 @@ pub fn object_in_memory(size: u64, seed: u64) -> (Vec<u8>, Vec<u8>, u64) {
     });
     let names = name_table();
     let total_weight: u32 = names.iter().map(|n| n.2).sum();
-    let (gz, records, _) = build(&objects[0], &names, total_weight);
-    let mut json = Vec::new();
-    flate2::read::MultiGzDecoder::new(&gz[..])
-        .read_to_end(&mut json)
-        .expect("our own gzip");
-    (gz, json, records)
+    let (gz, json, records) = build(&objects[0], &names, total_weight);
+    (gz, json.into_bytes(), records)
 }

@@ -13,21 +13,15 @@ use serde_json::{json, Value};
 
 use ctreplay::detect::Detector;
 use ctreplay::scan::{scan_reader, ScanOptions};
-use ctreplay::source::{KeyInfo, ObjectRef, TimeWindow};
+use ctreplay::source::{KeyInfo, ObjectRef};
 
+/// Small caps keep hostile cases fast.
 fn opts() -> ScanOptions {
     ScanOptions {
-        window: TimeWindow {
-            since: None,
-            until: None,
-            skew: chrono::Duration::hours(1),
-        },
-        accounts: vec![],
-        regions: vec![],
         max_inflated: 1 << 24,
         max_record: 1 << 20,
-        validate: false,
         threads: 1,
+        ..ScanOptions::default()
     }
 }
 

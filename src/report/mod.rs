@@ -15,7 +15,6 @@ use std::io::{self, Write};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::detect::SECURITY_GROUP_EVENTS;
 use crate::periods::{alarm_periods, AlarmPeriods};
 use crate::scan::{ErrorEntry, ScanReport};
 
@@ -39,6 +38,9 @@ pub enum Format {
 pub struct Query {
     /// The filter pattern evaluated.
     pub pattern: String,
+    /// The event names it matches (every one appears in
+    /// `matched_by_event`, with 0 when absent).
+    pub names: Vec<String>,
     /// Inclusive start of the event-time range.
     pub since: Option<DateTime<Utc>>,
     /// Exclusive end.
@@ -69,13 +71,10 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Count everything in a report.
-    pub fn of(r: &ScanReport) -> Summary {
+    /// Count everything in a report; `names` are listed even when absent.
+    pub fn of(r: &ScanReport, names: &[String]) -> Summary {
         let t = &r.totals;
-        let mut by_event: BTreeMap<String, u64> = SECURITY_GROUP_EVENTS
-            .iter()
-            .map(|n| (n.to_string(), 0))
-            .collect();
+        let mut by_event: BTreeMap<String, u64> = names.iter().map(|n| (n.clone(), 0)).collect();
         let mut by_account = BTreeMap::new();
         let mut by_region = BTreeMap::new();
         for e in &t.events {
@@ -128,7 +127,7 @@ impl<'a> View<'a> {
         View {
             query,
             report,
-            summary: Summary::of(report),
+            summary: Summary::of(report, &query.names),
             periods: alarm_periods(&report.totals.events),
         }
     }
