@@ -126,7 +126,43 @@ impl Splitter {
     /// records are pushed to `spans` as ranges into `buf`. Returns the offset
     /// before which `buf` may be drained; the caller must then call
     /// [`Splitter::rebase`] with it. `eof` says no more bytes will come.
+    ///
+    /// The caller is never asked to keep more than `max_record` bytes: a
+    /// record, or any other top-level value, that grows past it is an error,
+    /// so memory stays bounded whatever the document holds.
     pub fn feed(
+        &mut self,
+        buf: &[u8],
+        eof: bool,
+        spans: &mut Vec<Range<usize>>,
+    ) -> Result<usize, SplitError> {
+        let keep = self.feed_unbounded(buf, eof, spans)?;
+        // Bytes known to belong to the unfinished value: inside a nested
+        // value only what has been scanned (up to 63 bytes wait for a full
+        // chunk and may belong to what follows); in a scalar token, all.
+        let pending = match self.phase {
+            Phase::Nested { .. } => self.pos - keep,
+            _ => buf.len() - keep,
+        };
+        if pending <= self.max_record {
+            return Ok(keep);
+        }
+        Err(match self.phase {
+            Phase::Nested { record: true } => SplitError::RecordTooLarge {
+                index: self.records,
+                limit: self.max_record,
+            },
+            _ => self.syntax(
+                keep,
+                format!(
+                    "a top-level value is larger than the limit of {} bytes (raise it with --max-record-size)",
+                    self.max_record
+                ),
+            ),
+        })
+    }
+
+    fn feed_unbounded(
         &mut self,
         buf: &[u8],
         eof: bool,
@@ -137,6 +173,12 @@ impl Splitter {
                 match self.scan_nested(buf, eof)? {
                     Some(end) => {
                         if record {
+                            if end - self.tok_start > self.max_record {
+                                return Err(SplitError::RecordTooLarge {
+                                    index: self.records,
+                                    limit: self.max_record,
+                                });
+                            }
                             spans.push(self.tok_start..end);
                             self.records += 1;
                             self.phase = Phase::ArrAfter;
@@ -147,15 +189,7 @@ impl Splitter {
                         self.tok_start = end;
                         continue;
                     }
-                    None => {
-                        if record && self.pos - self.tok_start > self.max_record {
-                            return Err(SplitError::RecordTooLarge {
-                                index: self.records,
-                                limit: self.max_record,
-                            });
-                        }
-                        return Ok(self.tok_start);
-                    }
+                    None => return Ok(self.tok_start),
                 }
             }
             // Scalar phases: skip whitespace, then look at one byte.
@@ -698,6 +732,53 @@ mod tests {
         assert_eq!(split_all(b"", 8).unwrap_err(), SplitError::Empty);
         assert_eq!(split_all(b" \n\t", 8).unwrap_err(), SplitError::Empty);
         assert!(split_all(b"{}", 8).is_err());
+    }
+
+    #[test]
+    fn memory_is_capped_for_every_kind_of_value() {
+        let feed = |doc: &[u8]| {
+            let mut sp = Splitter::new(16);
+            let mut buf = Vec::new();
+            let mut spans = Vec::new();
+            for chunk in doc.chunks(3) {
+                buf.extend_from_slice(chunk);
+                let keep = sp.feed(&buf, false, &mut spans)?;
+                buf.drain(..keep);
+                sp.rebase(keep);
+            }
+            Ok::<_, SplitError>(())
+        };
+        let long = "x".repeat(100);
+        assert!(matches!(
+            feed(format!(r#"{{"Records":[{{"a":"{long}"}}]}}"#).as_bytes()),
+            Err(SplitError::RecordTooLarge {
+                index: 0,
+                limit: 16
+            })
+        ));
+        for doc in [
+            format!(r#"{{"other":["{long}"],"Records":[]}}"#),
+            format!(r#"{{"other":"{long}","Records":[]}}"#),
+            format!(r#"{{"{long}":1,"Records":[]}}"#),
+        ] {
+            let err = feed(doc.as_bytes()).unwrap_err();
+            assert!(
+                err.to_string().contains("top-level value is larger"),
+                "{doc}: {err}"
+            );
+        }
+        // A whole record inside one feed is measured too.
+        let mut sp = Splitter::new(16);
+        let doc = format!(r#"{{"Records":[{{"a":"{long}"}}]}}"#);
+        assert!(matches!(
+            sp.feed(doc.as_bytes(), true, &mut Vec::new()),
+            Err(SplitError::RecordTooLarge {
+                index: 0,
+                limit: 16
+            })
+        ));
+        // Small values of every kind pass.
+        assert!(feed(br#"{"o":[1],"s":"ab","Records":[{"a":1}]}"#).is_ok());
     }
 
     #[test]
