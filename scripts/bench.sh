@@ -5,8 +5,8 @@
 #   scripts/bench.sh [SIZE] [LARGEST] [SEED]     default: 1GB 85MB 1
 #
 # Generates (and caches) a synthetic trail with `ctreplay synth`, then
-# reports MB/s of inflated JSON, the ratio to zcat, and peak RSS. Every tool
-# runs twice; the faster run counts (the page cache is warm for both).
+# reports MB/s of inflated JSON, the ratio to zcat, and peak RSS. Each tool
+# runs 5 times (jq once) with a warm page cache; the median counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-1GB}; largest=${2:-85MB}; seed=${3:-1}
@@ -25,19 +25,17 @@ import json, os, resource, shutil, subprocess, sys, time
 bin, corpus, files = sys.argv[1:4]
 m = json.load(open(os.path.join(corpus, "manifest.json")))
 mb = m["bytes_inflated"] / 1e6
-def run(cmd):
-    best = None
-    for _ in range(2):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run(cmd, times=5):
+    """Median, min and max wall time over `times` runs (page cache warm)."""
+    ts = []
+    for _ in range(times):
         t = time.perf_counter()
         p = subprocess.run(cmd, shell=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        dt = time.perf_counter() - t
-        if p.returncode not in (0,):
+        ts.append(time.perf_counter() - t)
+        if p.returncode != 0:
             sys.exit(f"failed: {cmd}\n{p.stderr.decode()[-2000:]}")
-        best = dt if best is None else min(best, dt)
-    # ru_maxrss of children is the max over all children so far: run each
-    # measured command in its own python to isolate it.
-    return best, p.stdout
+    ts.sort()
+    return (ts[len(ts) // 2], ts[0], ts[-1]), p.stdout
 def rss(cmd):
     out = subprocess.run([sys.executable, "-c",
         "import resource,subprocess,sys;subprocess.run(sys.argv[1],shell=True,stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL);"
@@ -64,9 +62,10 @@ if shutil.which("jq"):
           ".eventName == \"AuthorizeSecurityGroupEgress\" or .eventName == \"RevokeSecurityGroupIngress\" or "
           ".eventName == \"RevokeSecurityGroupEgress\" or .eventName == \"CreateSecurityGroup\" or "
           ".eventName == \"DeleteSecurityGroup\")' > /dev/null")
-    t, _ = run(jq); rows.append(("zcat | jq (select six names)", t, rss(jq)))
-base = rows[0][1]
-print(f"{'command':32} {'seconds':>8} {'MB/s':>8} {'vs zcat':>8} {'peak RSS MB':>12}")
-for name, t, peak in rows:
-    print(f"{name:32} {t:8.2f} {mb/t:8.0f} {base/t:7.2f}x {peak:12.0f}")
+    t, _ = run(jq, times=1); rows.append(("zcat | jq (select six names)", t, rss(jq)))
+base = rows[0][1][0]
+print("median of 5 runs (jq: 1 run); ratio range = slowest..fastest run against the zcat median")
+print(f"{'command':32} {'seconds':>8} {'MB/s':>8} {'vs zcat':>8} {'range':>13} {'peak RSS MB':>12}")
+for name, (med, lo, hi), peak in rows:
+    print(f"{name:32} {med:8.2f} {mb/med:8.0f} {base/med:7.2f}x {base/hi:5.2f}..{base/lo:5.2f}x {peak:12.0f}")
 PY

@@ -5,8 +5,9 @@
 //! is driven through flate2's low-level [`Decompress`] over large buffers
 //! rather than `GzDecoder`/`MultiGzDecoder`: the `Read` adaptors push data
 //! through small internal buffers and are slower with the same zlib-rs
-//! backend (`cargo bench -- inflate/`: 519 MiB/s through `MultiGzDecoder`,
-//! 645 MiB/s through this loop, one core, 16 MB object).
+//! backend (`cargo bench -- inflate/`, one core, 16 MB object: 420 MiB/s
+//! through `MultiGzDecoder`, 568 MiB/s through this loop; the gap held in
+//! every run, the absolute figures vary by about 20% between runs here).
 //!
 //! Output is produced in caller-sized blocks so memory stays bounded however
 //! large the object is; the caller appends each block to its own buffer.

@@ -1,8 +1,8 @@
 //! Which records are worth decoding at all.
 //!
-//! Decoding records with simd-json runs at about a twelfth of the speed of
-//! searching their bytes for a few literals (`cargo bench -- match/`: 410
-//! MiB/s vs 5.1 GiB/s), and security-group events are rare, so the
+//! Decoding records with simd-json runs at about a tenth of the speed of
+//! searching their bytes for a few literals (`cargo bench -- match/`: 513
+//! MiB/s vs 5.2 GiB/s), and security-group events are rare, so the
 //! scanner decodes only the records that contain at least one *required
 //! literal* and counts the rest.
 //!
