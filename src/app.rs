@@ -6,10 +6,12 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use ctreplay::cli::{Cli, Command, ScanArgs, SynthArgs};
-use ctreplay::detect::Detector;
+use ctreplay::cli::{Cli, Command, PatternArgs, PresetsArgs, ScanArgs, SynthArgs, TestPatternArgs};
+use ctreplay::detect::{Detector, Filter};
+use ctreplay::exports::metric_filters;
+use ctreplay::filter::presets;
 use ctreplay::progress::Bar;
-use ctreplay::report::{self, sanitize::sanitize, Query, View};
+use ctreplay::report::{self, sanitize::sanitize, FilterInfo, Format, Query, View};
 use ctreplay::scan::{self, ScanOptions};
 use ctreplay::source::{local, TimeWindow};
 use ctreplay::synth;
@@ -26,7 +28,67 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Synth(args) => run_synth(args),
+        Command::Presets(args) => run_presets(args),
+        Command::TestPattern(args) => run_test_pattern(args),
     }
+}
+
+/// The filter named by `--pattern`, `--pattern-file` or `--preset`, or the
+/// default preset.
+fn pattern_filter(args: &PatternArgs) -> Result<Filter> {
+    if let Some(p) = &args.pattern {
+        return Filter::new("pattern", p).context("--pattern");
+    }
+    if let Some(file) = &args.pattern_file {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("reading the pattern file {}", file.display()))?;
+        let text = text
+            .strip_suffix('\n')
+            .map(|t| t.strip_suffix('\r').unwrap_or(t))
+            .unwrap_or(&text);
+        return Filter::new("pattern", text).with_context(|| format!("{}", file.display()));
+    }
+    let name = args.preset.as_deref().unwrap_or(presets::DEFAULT);
+    let Some(p) = presets::find(name) else {
+        bail!("unknown preset {name:?}; `ctreplay presets` lists them");
+    };
+    Ok(Filter::new(&p.name, p.pattern).expect("presets parse"))
+}
+
+/// Every filter of a describe-metric-filters export, under its name (with
+/// the log group when two share a name).
+fn export_filters(file: &std::path::Path) -> Result<Vec<Filter>> {
+    let exported = metric_filters::read(file)?;
+    if exported.is_empty() {
+        bail!("{}: the export holds no metric filters", file.display());
+    }
+    let mut out = Vec::new();
+    for f in &exported {
+        let shared = exported
+            .iter()
+            .filter(|g| g.filter_name == f.filter_name)
+            .count()
+            > 1;
+        let name = match (&f.log_group_name, shared) {
+            (Some(group), true) => format!("{} ({group})", f.filter_name),
+            _ => f.filter_name.clone(),
+        };
+        let filter = Filter::new(&name, &f.filter_pattern)
+            .with_context(|| format!("{}: metric filter {:?}", file.display(), f.filter_name))?;
+        out.push(filter);
+    }
+    Ok(out)
+}
+
+fn describe(filters: &[Filter]) -> Vec<FilterInfo> {
+    filters
+        .iter()
+        .map(|f| FilterInfo {
+            name: f.name.clone(),
+            pattern: f.pattern.text().to_owned(),
+            notes: f.pattern.notes().to_vec(),
+        })
+        .collect()
 }
 
 fn run_scan(args: ScanArgs) -> Result<u8> {
@@ -38,6 +100,10 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
     if args.threads == Some(0) {
         bail!("--threads must be at least 1");
     }
+    let filters = match &args.metric_filters {
+        Some(file) => export_filters(file)?,
+        None => vec![pattern_filter(&args.pattern)?],
+    };
     let listing = local::list(&args.paths)?;
     let defaults = ScanOptions::default();
     let opts = ScanOptions {
@@ -53,7 +119,18 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
         validate: args.validate,
         threads: args.threads.unwrap_or(defaults.threads),
     };
-    let detector = Detector::security_group_changes();
+    let detector = Detector::new(filters);
+    if !args.quiet {
+        for f in detector.filters() {
+            for n in f.pattern.notes() {
+                eprintln!(
+                    "ctreplay: note: filter {}: {}",
+                    sanitize(&f.name),
+                    sanitize(n)
+                );
+            }
+        }
+    }
     let stored: u64 = listing.objects.iter().map(|o| o.size).sum();
     let bar = Bar::new(listing.objects.len() as u64, stored, args.quiet);
     let started = Instant::now();
@@ -62,7 +139,7 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
     let elapsed = started.elapsed().as_secs_f64();
 
     let query = Query {
-        pattern: detector.pattern().to_owned(),
+        filters: describe(detector.filters()),
         names: detector.names().to_vec(),
         since: args.since,
         until: args.until,
@@ -97,6 +174,70 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
         );
         Ok(EXIT_PARTIAL)
     }
+}
+
+fn run_presets(args: PresetsArgs) -> Result<u8> {
+    let chosen: Vec<presets::Preset> = presets::all()
+        .into_iter()
+        .filter(|p| args.names.is_empty() || args.names.iter().any(|n| p.name.contains(n.as_str())))
+        .collect();
+    if chosen.is_empty() {
+        bail!("no preset name contains {}", args.names.join(" or "));
+    }
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    match args.format {
+        Format::Text => {
+            for p in &chosen {
+                writeln!(
+                    out,
+                    "{}  {}\n    source: {}\n    pattern: {}\n",
+                    p.name, p.title, p.source, p.pattern
+                )?;
+            }
+        }
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &chosen)?;
+            writeln!(out)?;
+        }
+        Format::Ndjson => {
+            for p in &chosen {
+                serde_json::to_writer(&mut out, p)?;
+                writeln!(out)?;
+            }
+        }
+        Format::Csv => bail!("presets are listed as text, json or ndjson"),
+    }
+    out.flush()?;
+    Ok(EXIT_OK)
+}
+
+fn run_test_pattern(args: TestPatternArgs) -> Result<u8> {
+    let filter = pattern_filter(&args.pattern)?;
+    for n in filter.pattern.notes() {
+        eprintln!("ctreplay: note: {}", sanitize(n));
+    }
+    let limit = ctreplay::scan::ScanOptions::default().max_inflated;
+    let events = match args.file.as_deref() {
+        None => ctreplay::testpattern::read_events(std::io::stdin().lock(), "-", limit)
+            .context("reading events from stdin")?,
+        Some(p) if p.as_os_str() == "-" => {
+            ctreplay::testpattern::read_events(std::io::stdin().lock(), "-", limit)
+                .context("reading events from stdin")?
+        }
+        Some(p) => {
+            let f = std::fs::File::open(p).with_context(|| format!("opening {}", p.display()))?;
+            ctreplay::testpattern::read_events(f, &p.to_string_lossy(), limit)
+                .with_context(|| format!("reading {}", p.display()))?
+        }
+    };
+    let result = ctreplay::testpattern::test(&filter.pattern, &events);
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    serde_json::to_writer_pretty(&mut out, &result)?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(EXIT_OK)
 }
 
 fn run_synth(args: SynthArgs) -> Result<u8> {

@@ -25,6 +25,29 @@ pub enum Command {
     Scan(ScanArgs),
     /// Write a synthetic CloudTrail trail with a manifest of exact counts.
     Synth(SynthArgs),
+    /// List the named patterns (CIS controls by benchmark version, Security
+    /// Hub controls) with their sources.
+    Presets(PresetsArgs),
+    /// Evaluate a pattern on sample events, like `aws logs
+    /// test-metric-filter`, and print the matches in that API's JSON shape.
+    TestPattern(TestPatternArgs),
+}
+
+/// Which pattern to evaluate: one of these, or the default preset.
+#[derive(Debug, Clone, Default, Args)]
+#[group(multiple = false)]
+pub struct PatternArgs {
+    /// A CloudWatch Logs filter pattern, e.g. '{ $.eventName = CreateSecurityGroup }'.
+    #[arg(long, value_name = "PATTERN")]
+    pub pattern: Option<String>,
+
+    /// Read the pattern from a file (one trailing newline is ignored).
+    #[arg(long, value_name = "FILE")]
+    pub pattern_file: Option<PathBuf>,
+
+    /// A named pattern (see `ctreplay presets`) [default: security-group-changes].
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
 }
 
 /// `ctreplay scan`.
@@ -33,6 +56,15 @@ pub struct ScanArgs {
     /// Files and folders to scan (folders are walked for *.json.gz and *.json).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    /// The pattern to evaluate.
+    #[command(flatten)]
+    pub pattern: PatternArgs,
+
+    /// Evaluate every filter of an `aws logs describe-metric-filters`
+    /// export, each reported under its name.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["pattern", "pattern_file", "preset"])]
+    pub metric_filters: Option<PathBuf>,
 
     /// Only events at or after this time (RFC 3339, or a date = midnight UTC).
     #[arg(long, value_parser = units::parse_time, value_name = "TIME")]
@@ -81,6 +113,31 @@ pub struct ScanArgs {
     /// (slower; reports records without eventName or eventTime).
     #[arg(long)]
     pub validate: bool,
+}
+
+/// `ctreplay presets`.
+#[derive(Debug, Args)]
+pub struct PresetsArgs {
+    /// Only presets whose name contains one of these (e.g. `4.10`, `cis-5.0`).
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+
+    /// Output format (text or json).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// `ctreplay test-pattern`.
+#[derive(Debug, Args)]
+pub struct TestPatternArgs {
+    /// The pattern to evaluate.
+    #[command(flatten)]
+    pub pattern: PatternArgs,
+
+    /// Events: one JSON object per line, or a CloudTrail file
+    /// (`{"Records":[...]}`, gzipped or not). `-` or nothing reads stdin.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
 }
 
 /// `ctreplay synth`.

@@ -1,18 +1,20 @@
-//! Which records are security-group changes, and which of those the alarm
-//! can see.
+//! Which records the filters match, and which security-group changes they
+//! miss.
 //!
-//! The alarm's metric filter (CIS "security group changes", domain.md 6.3
-//! row 10) matches a record exactly when its top-level `eventName` is one of
-//! six strings: whole value, case-sensitive, after JSON unescaping. It does
-//! not look at `eventSource`, `errorCode` or anything else, so failed and
-//! DryRun calls count, and a name inside any other field does not.
+//! Each [`Filter`] is a named CloudWatch Logs pattern (the CIS six-name
+//! pattern by default, a preset, `--pattern`, or every filter of a
+//! `describe-metric-filters` export); [`crate::filter`] evaluates it as AWS
+//! does. A record is reported when any filter matches it.
 //!
-//! Blind spots are security-group changes under other names (domain.md 6.1):
-//! they happen, and the alarm never hears of them.
+//! Blind spots are security-group changes no filter matches: the six CIS
+//! names when the pattern in use leaves some out, and the changes made
+//! under other names (domain.md 6.1), which only a pattern naming them
+//! catches.
 
 use simd_json::prelude::*;
 use simd_json::BorrowedValue;
 
+use crate::filter::{presets, Pattern, PatternError};
 use crate::prefilter::Prefilter;
 use crate::record::{get, get_str};
 
@@ -44,92 +46,138 @@ enum When {
     TargetsGroup,
 }
 
-/// Security-group changes the six names do not catch (domain.md 6.1).
+/// Security-group changes under other names than the six (domain.md 6.1),
+/// with what each changes.
 const BLIND_SPOTS: &[(&str, When, &str)] = &[
     ("ModifySecurityGroupRules", When::Always,
-     "edits existing rules in place (ports, CIDRs, referenced groups); not one of the six names (CIS added it only in v5.0.0)"),
+     "edits existing rules in place (ports, CIDRs, referenced groups) (CIS names it only from v5.0.0)"),
     ("UpdateSecurityGroupRuleDescriptionsIngress", When::Always,
-     "changes rule descriptions; not one of the six names"),
+     "changes rule descriptions"),
     ("UpdateSecurityGroupRuleDescriptionsEgress", When::Always,
-     "changes rule descriptions; not one of the six names"),
+     "changes rule descriptions"),
     ("CreateManagedPrefixList", When::Always,
-     "prefix lists feed CIDRs into security-group rules; not one of the six names"),
+     "prefix lists feed CIDRs into security-group rules"),
     ("ModifyManagedPrefixList", When::Always,
-     "changes the CIDRs of every rule that references the prefix list; not one of the six names"),
+     "changes the CIDRs of every rule that references the prefix list"),
     ("RestoreManagedPrefixListVersion", When::Always,
-     "changes the CIDRs of every rule that references the prefix list; not one of the six names"),
+     "changes the CIDRs of every rule that references the prefix list"),
     ("DeleteManagedPrefixList", When::Always,
-     "removes a prefix list that rules may reference; not one of the six names"),
+     "removes a prefix list that rules may reference"),
     ("AssociateSecurityGroupVpc", When::Always,
-     "makes a security group usable in another VPC; not one of the six names"),
+     "makes a security group usable in another VPC"),
     ("DisassociateSecurityGroupVpc", When::Always,
-     "removes a security group from a VPC; not one of the six names"),
+     "removes a security group from a VPC"),
     ("ModifyInstanceAttribute", When::RequestHas("groupSet"),
-     "replaces the security groups of an instance; the pattern only sees changes to group rules"),
+     "replaces the security groups of an instance"),
     ("ModifyNetworkInterfaceAttribute", When::RequestHas("groupSet"),
-     "replaces the security groups of a network interface; the pattern only sees changes to group rules"),
+     "replaces the security groups of a network interface"),
     ("ApplySecurityGroupsToClientVpnTargetNetwork", When::Always,
-     "replaces the security groups of a Client VPN network; not one of the six names"),
+     "replaces the security groups of a Client VPN network"),
     ("ModifyVpcEndpoint", When::RequestMentionsGroups,
-     "adds or removes security groups of a VPC endpoint; not one of the six names"),
+     "adds or removes security groups of a VPC endpoint"),
     ("SetSecurityGroups", When::Always,
-     "replaces the security groups of a load balancer (ELBv2); not one of the six names"),
+     "replaces the security groups of a load balancer (ELBv2)"),
     ("ApplySecurityGroupsToLoadBalancer", When::Always,
-     "replaces the security groups of a classic load balancer; not one of the six names"),
+     "replaces the security groups of a classic load balancer"),
     ("ModifyMountTargetSecurityGroups", When::Always,
-     "replaces the security groups of an EFS mount target; not one of the six names"),
+     "replaces the security groups of an EFS mount target"),
     ("CreateTags", When::TargetsGroup,
-     "tags a security group (tag-based IAM conditions may change who can modify it); not one of the six names"),
+     "tags a security group (tag-based IAM conditions may change who can modify it)"),
     ("DeleteTags", When::TargetsGroup,
-     "untags a security group (tag-based IAM conditions may change who can modify it); not one of the six names"),
+     "untags a security group (tag-based IAM conditions may change who can modify it)"),
 ];
 
 /// What a decoded record is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    /// The alarm's filter matches it.
-    Match,
-    /// A security-group change the filter cannot see, and why.
+    /// These filters (indexes into [`Detector::filters`]) match it.
+    Match(Vec<usize>),
+    /// A security-group change no filter matches: what it changes.
     BlindSpot(&'static str),
     /// Neither.
     Other,
 }
 
+/// A named filter pattern.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    /// The metric filter's name, the preset's, or `pattern`.
+    pub name: String,
+    /// The parsed pattern.
+    pub pattern: Pattern,
+}
+
+impl Filter {
+    /// Parse `pattern` under `name`.
+    pub fn new(name: &str, pattern: &str) -> Result<Filter, PatternError> {
+        Ok(Filter {
+            name: name.to_owned(),
+            pattern: Pattern::parse(pattern)?,
+        })
+    }
+}
+
+/// What the six CIS names are when the pattern in use misses them.
+const MISSED_SIX: &str = "one of the six CIS security-group events";
+
 /// Decides [`Verdict`]s and knows the literals a relevant record must hold.
 pub struct Detector {
+    filters: Vec<Filter>,
     names: Vec<String>,
     prefilter: Prefilter,
-    pattern: String,
 }
 
 impl Detector {
-    /// The CIS security-group-changes filter with the blind-spot table.
-    pub fn security_group_changes() -> Self {
-        // Every name of interest, six and blind alike, is made of letters,
-        // so these literals are a sound prefilter (see `prefilter`). Most
-        // share "SecurityGroup"; one literal covers them all.
-        let mut literals = vec!["SecurityGroup"];
-        for (name, _, _) in BLIND_SPOTS {
-            if !name.contains("SecurityGroup") {
-                literals.push(name);
+    /// Evaluate `filters` (at least one) and look for blind spots.
+    pub fn new(filters: Vec<Filter>) -> Self {
+        assert!(!filters.is_empty(), "a detector needs a filter");
+        let mut names = Vec::new();
+        for f in &filters {
+            for n in f.pattern.event_names() {
+                if !names.contains(&n) {
+                    names.push(n);
+                }
             }
         }
+        // A record is decoded when a filter may match it or it may be a
+        // security-group change. Every security-group name is letters
+        // only, so it is a sound literal (see `prefilter`); most share
+        // "SecurityGroup".
+        let mut literals: Option<Vec<Vec<u8>>> = Some(vec![b"SecurityGroup".to_vec()]);
+        for (name, _, _) in BLIND_SPOTS {
+            if let Some(l) = literals.as_mut() {
+                l.push(name.as_bytes().to_vec());
+            }
+        }
+        for f in &filters {
+            match (f.pattern.need(), literals.as_mut()) {
+                (Some(need), Some(l)) => l.extend(need.literals),
+                _ => literals = None,
+            }
+        }
+        let prefilter = match literals {
+            Some(l) => Prefilter::new(minimal(l)),
+            None => Prefilter::EVERYTHING,
+        };
         Detector {
-            names: SECURITY_GROUP_EVENTS
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            prefilter: Prefilter::for_alphanumeric(&literals),
-            pattern: SECURITY_GROUP_PATTERN.to_owned(),
+            filters,
+            names,
+            prefilter,
         }
     }
 
-    /// The filter pattern this detector evaluates.
-    pub fn pattern(&self) -> &str {
-        &self.pattern
+    /// The CIS security-group-changes filter (the default preset).
+    pub fn security_group_changes() -> Self {
+        let p = presets::find(presets::DEFAULT).expect("the default preset exists");
+        Detector::new(vec![Filter::new(&p.name, p.pattern).expect("presets parse")])
     }
 
-    /// The event names the filter matches.
+    /// The filters, in the order given.
+    pub fn filters(&self) -> &[Filter] {
+        &self.filters
+    }
+
+    /// The event names the filters compare `eventName` with.
     pub fn names(&self) -> &[String] {
         &self.names
     }
@@ -139,21 +187,47 @@ impl Detector {
         &self.prefilter
     }
 
-    /// Classify one decoded record; also returns its `eventName`.
-    pub fn classify<'v>(&self, v: &'v BorrowedValue<'_>) -> (Verdict, Option<&'v str>) {
-        let Some(name) = get_str(v, &["eventName"]) else {
+    /// Classify one decoded record (`raw` is its text); also returns its
+    /// `eventName`.
+    pub fn classify<'v>(&self, raw: &[u8], v: &'v BorrowedValue<'_>) -> (Verdict, Option<&'v str>) {
+        let name = get_str(v, &["eventName"]);
+        let matched: Vec<usize> = self
+            .filters
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.pattern.matches(raw, Some(v)))
+            .map(|(i, _)| i)
+            .collect();
+        if !matched.is_empty() {
+            return (Verdict::Match(matched), name);
+        }
+        let Some(n) = name else {
             return (Verdict::Other, None);
         };
-        if self.names.iter().any(|n| n == name) {
-            return (Verdict::Match, Some(name));
+        if SECURITY_GROUP_EVENTS.contains(&n) {
+            return (Verdict::BlindSpot(MISSED_SIX), name);
         }
         for (blind, when, why) in BLIND_SPOTS {
-            if *blind == name && applies(*when, v) {
-                return (Verdict::BlindSpot(why), Some(name));
+            if *blind == n && applies(*when, v) {
+                return (Verdict::BlindSpot(why), name);
             }
         }
-        (Verdict::Other, Some(name))
+        (Verdict::Other, name)
     }
+}
+
+/// Drop every literal that contains another: a record holding the longer
+/// one holds the shorter, so the set finds the same records, faster.
+fn minimal(mut lits: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    lits.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+    lits.dedup();
+    let mut kept: Vec<Vec<u8>> = Vec::new();
+    for l in lits {
+        if !kept.iter().any(|k| memchr::memmem::find(&l, k).is_some()) {
+            kept.push(l);
+        }
+    }
+    kept
 }
 
 fn applies(when: When, v: &BorrowedValue<'_>) -> bool {
@@ -180,21 +254,25 @@ fn applies(when: When, v: &BorrowedValue<'_>) -> bool {
 mod tests {
     use super::*;
 
-    fn verdict(json: &str) -> Verdict {
+    fn verdict_with(det: &Detector, json: &str) -> Verdict {
         let mut b = json.as_bytes().to_vec();
         let v = simd_json::to_borrowed_value(&mut b).unwrap();
-        Detector::security_group_changes().classify(&v).0
+        det.classify(json.as_bytes(), &v).0
+    }
+
+    fn verdict(json: &str) -> Verdict {
+        verdict_with(&Detector::security_group_changes(), json)
     }
 
     #[test]
     fn exact_names_only() {
         assert_eq!(
             verdict(r#"{"eventName":"CreateSecurityGroup"}"#),
-            Verdict::Match
+            Verdict::Match(vec![0])
         );
         assert_eq!(
             verdict(r#"{"eventName":"C\u0072eateSecurityGroup"}"#),
-            Verdict::Match
+            Verdict::Match(vec![0])
         );
         assert_eq!(
             verdict(r#"{"eventName":"createsecuritygroup"}"#),
@@ -214,6 +292,54 @@ mod tests {
             ),
             Verdict::Other
         );
+    }
+
+    #[test]
+    fn blind_spots_follow_the_pattern_in_use() {
+        let only_create = Detector::new(vec![
+            Filter::new("create", "{ $.eventName = CreateSecurityGroup }").unwrap(),
+            Filter::new("iam", "{ $.eventName = PutRolePolicy }").unwrap(),
+        ]);
+        let v5 = Detector::new(vec![Filter::new(
+            "cis5",
+            presets::find("cis-5.0-4.10").unwrap().pattern,
+        )
+        .unwrap()]);
+        let delete = r#"{"eventName":"DeleteSecurityGroup"}"#;
+        let modify = r#"{"eventName":"ModifySecurityGroupRules"}"#;
+        assert_eq!(
+            verdict_with(&only_create, delete),
+            Verdict::BlindSpot(MISSED_SIX)
+        );
+        assert_eq!(
+            verdict_with(&only_create, r#"{"eventName":"PutRolePolicy"}"#),
+            Verdict::Match(vec![1])
+        );
+        assert!(matches!(verdict(modify), Verdict::BlindSpot(_)));
+        assert_eq!(verdict_with(&v5, modify), Verdict::Match(vec![0]));
+        assert_eq!(
+            only_create.names(),
+            ["CreateSecurityGroup", "PutRolePolicy"]
+        );
+    }
+
+    #[test]
+    fn prefilter_literals_are_minimal_and_fall_back_to_everything() {
+        assert_eq!(
+            minimal(vec![
+                b"CreateSecurityGroup".to_vec(),
+                b"SecurityGroup".to_vec(),
+                b"Tags".to_vec(),
+                b"CreateTags".to_vec()
+            ]),
+            vec![b"Tags".to_vec(), b"SecurityGroup".to_vec()]
+        );
+        let everything =
+            Detector::new(vec![Filter::new("x", "{ $.errorCode NOT EXISTS }").unwrap()]);
+        let mut out = vec![];
+        let spans = [std::ops::Range { start: 0, end: 2 }];
+        everything.prefilter().candidates(b"{}", &spans, &mut out);
+        assert_eq!(out, vec![0]);
     }
 
     #[test]

@@ -9,18 +9,23 @@
 //! - [`split`] finds the records in those bytes without decoding them;
 //! - [`prefilter`] rules out records that cannot matter;
 //! - [`record`] decodes the rest with simd-json and copies out the fields;
-//! - [`detect`] decides: matched by the alarm's filter, a blind spot, or
-//!   neither;
+//! - [`filter`] parses and evaluates CloudWatch Logs filter patterns (and
+//!   names the CIS ones in [`filter::presets`]);
+//! - [`detect`] decides: matched by a filter, a blind spot, or neither;
 //! - [`scan`] runs all of that in parallel and merges the results;
 //! - [`periods`] turns matches into alarm periods and notifications;
 //! - [`report`] prints them.
 //!
-//! [`synth`] writes realistic synthetic trails for tests and benchmarks.
+//! [`exports`] reads AWS CLI exports (metric filters); [`testpattern`] is
+//! `test-metric-filter` offline; [`synth`] writes realistic synthetic
+//! trails for tests and benchmarks.
 #![deny(missing_docs)]
 
 pub mod cli;
 pub mod detect;
 pub mod error;
+pub mod exports;
+pub mod filter;
 pub mod inflate;
 pub mod periods;
 pub mod prefilter;
@@ -31,4 +36,5 @@ pub mod scan;
 pub mod source;
 pub mod split;
 pub mod synth;
+pub mod testpattern;
 pub mod units;

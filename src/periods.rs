@@ -45,9 +45,11 @@ fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::E
     s.serialize_str(&crate::record::format_time(t))
 }
 
-/// The periods and notification counts.
+/// The periods and notification counts of one filter's metric.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct AlarmPeriods {
+    /// The filter whose matches make the metric.
+    pub filter: String,
     /// Always 300.
     pub period_seconds: i64,
     /// Assumed evaluation range in periods.
@@ -60,10 +62,11 @@ pub struct AlarmPeriods {
     pub notifications_max: u64,
 }
 
-/// Periods from matched events (already sorted by time or not).
-pub fn alarm_periods(events: &[Event]) -> AlarmPeriods {
+/// Periods from the matched events of `filter` (sorted by time or not).
+pub fn alarm_periods(filter: &str, events: &[Event]) -> AlarmPeriods {
     let mut idx: Vec<i64> = events
         .iter()
+        .filter(|e| e.filters.iter().any(|f| f == filter))
         .map(|e| e.time.timestamp().div_euclid(PERIOD))
         .collect();
     idx.sort_unstable();
@@ -88,6 +91,7 @@ pub fn alarm_periods(events: &[Event]) -> AlarmPeriods {
         last = Some(p);
     }
     AlarmPeriods {
+        filter: filter.to_owned(),
         period_seconds: PERIOD,
         evaluation_range_periods: EVALUATION_RANGE,
         breaching,
@@ -119,23 +123,27 @@ mod tests {
             error_message: None,
             object: String::new(),
             record: 0,
+            filters: vec!["f".into()],
             why_unseen: None,
         }
     }
 
     #[test]
     fn bursts_merge_inside_the_evaluation_range() {
-        let p = alarm_periods(&[
-            ev("2023-07-10T12:10:01Z"),
-            ev("2023-07-10T12:14:59Z"),
-            ev("2023-07-10T12:15:00Z"), // next period: still ALARM
-            ev("2023-07-10T12:30:00Z"), // 3 periods later: within range 5
-            ev("2023-07-10T13:00:00Z"), // 6 periods later: notifies again
-        ]);
+        let p = alarm_periods(
+            "f",
+            &[
+                ev("2023-07-10T12:10:01Z"),
+                ev("2023-07-10T12:14:59Z"),
+                ev("2023-07-10T12:15:00Z"), // next period: still ALARM
+                ev("2023-07-10T12:30:00Z"), // 3 periods later: within range 5
+                ev("2023-07-10T13:00:00Z"), // 6 periods later: notifies again
+            ],
+        );
         assert_eq!(p.breaching.len(), 4);
         assert_eq!(p.breaching[0].sum, 2);
         assert_eq!(p.notifications, 2);
         assert_eq!(p.notifications_max, 3);
-        assert_eq!(alarm_periods(&[]).notifications, 0);
+        assert_eq!(alarm_periods("f", &[]).notifications, 0);
     }
 }

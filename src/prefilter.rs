@@ -6,15 +6,14 @@
 //! scanner decodes only the records that contain at least one *required
 //! literal* and counts the rest.
 //!
-//! Soundness: a record is skipped only if it cannot match. The detector's
-//! event names are made of ASCII letters. In raw JSON such a value is either
-//! written literally (so the literal is in the bytes) or uses at least one
-//! escape; the only JSON escape that can produce a letter is `\uXXXX`
-//! (`\n`, `\"`, `\\`, `\/`, `\b`, `\f`, `\r`, `\t` cannot). So
-//! "contains a literal, or contains the two bytes `\u`" is a superset of
-//! "some string in the record decodes to a name". Occurrences of the name in
-//! other fields (policy documents, nested keys) only make a record a
-//! candidate; the decoder then checks `eventName` itself.
+//! Soundness: a record is skipped only if it cannot match. The literals
+//! come from [`crate::filter::literals`], which derives them so that every
+//! record a pattern matches holds one of them verbatim or uses a `\uXXXX`
+//! escape somewhere, and from the security-group names (letters only, which
+//! no other JSON escape can produce). So "contains a literal, or contains
+//! the two bytes `\u`" is a superset of the records that can match.
+//! Occurrences in other fields (policy documents, nested keys) only make a
+//! record a candidate; the decoder then evaluates the pattern itself.
 
 use std::ops::Range;
 
@@ -26,29 +25,19 @@ pub struct Prefilter {
 }
 
 impl Prefilter {
-    /// A prefilter for values made only of ASCII letters and digits: a
-    /// record is a candidate if it contains one of `literals` or any `\u`
-    /// escape. An empty list means every record is a candidate.
-    ///
-    /// # Panics
-    /// If a literal holds anything but ASCII letters and digits: the
-    /// soundness argument above only covers those.
-    pub fn for_alphanumeric(literals: &[&str]) -> Self {
-        if literals.is_empty() {
+    /// A record is a candidate if it contains one of `literals` or any
+    /// `\u` escape. The caller vouches that the literals are sound (see the
+    /// module doc). An empty list means every record is a candidate.
+    pub fn new(literals: Vec<Vec<u8>>) -> Self {
+        if literals.is_empty() || literals.iter().any(Vec::is_empty) {
             return Prefilter::EVERYTHING;
         }
-        for l in literals {
-            assert!(
-                !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric()),
-                "prefilter literal {l:?} is not plain ASCII alphanumeric"
-            );
-        }
-        let mut needles: Vec<&[u8]> = literals.iter().map(|s| s.as_bytes()).collect();
-        needles.push(b"\\u");
+        let mut needles = literals;
+        needles.push(b"\\u".to_vec());
         let searcher = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
             .build(needles)
-            .expect("a handful of short literals always builds");
+            .expect("literals within the pattern length limit always build");
         Prefilter {
             searcher: Some(searcher),
         }
@@ -107,7 +96,7 @@ mod tests {
                 start = i + 2;
             }
         }
-        let pf = Prefilter::for_alphanumeric(&["SecurityGroup"]);
+        let pf = Prefilter::new(vec![b"SecurityGroup".to_vec()]);
         let mut out = Vec::new();
         pf.candidates(buf, &spans, &mut out);
         assert_eq!(out, vec![0, 2, 3]);

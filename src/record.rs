@@ -61,7 +61,10 @@ pub struct Event {
     pub object: String,
     /// Zero-based position of the record in its object.
     pub record: u64,
-    /// For blind spots: why the alarm's pattern cannot see this change.
+    /// Names of the filters that match it (empty for blind spots).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<String>,
+    /// For blind spots: what the change does (no filter matches it).
     #[serde(rename = "whyUnseen", skip_serializing_if = "Option::is_none")]
     pub why_unseen: Option<&'static str>,
 }
@@ -152,6 +155,7 @@ pub fn extract(
         error_message: get_str(v, &["errorMessage"]).map(str::to_owned),
         object: object.to_owned(),
         record,
+        filters: vec![],
         why_unseen: None,
     }
 }

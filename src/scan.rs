@@ -480,9 +480,9 @@ fn process_spans(
                 continue;
             }
         };
-        let (verdict, name) = det.classify(&value);
+        let (verdict, name) = det.classify(&w.buf[w.spans[i].clone()], &value);
         let time = record::event_time(&value);
-        let why = match (verdict, name) {
+        let outcome = match (verdict, name) {
             (_, None) if opts.validate => {
                 errors.push(ObjectErrorKind::Record {
                     index,
@@ -499,8 +499,8 @@ fn process_spans(
                 }
                 continue;
             }
-            (Verdict::Match, _) => None,
-            (Verdict::BlindSpot(why), _) => Some(why),
+            (Verdict::Match(m), _) => Ok(m),
+            (Verdict::BlindSpot(why), _) => Err(why),
         };
         let name = name.unwrap_or_default();
         let time = match time {
@@ -529,10 +529,18 @@ fn process_spans(
         {
             continue;
         }
-        ev.why_unseen = why;
-        match why {
-            None => acc.events.push(ev),
-            Some(_) => acc.blind_spots.push(ev),
+        match outcome {
+            Ok(matched) => {
+                ev.filters = matched
+                    .into_iter()
+                    .map(|f| det.filters()[f].name.clone())
+                    .collect();
+                acc.events.push(ev);
+            }
+            Err(why) => {
+                ev.why_unseen = Some(why);
+                acc.blind_spots.push(ev);
+            }
         }
     }
 }

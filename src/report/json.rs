@@ -4,17 +4,19 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Summary, View};
+use super::{FilterInfo, Summary, View};
 use crate::periods::AlarmPeriods;
 use crate::record::{format_time, Event};
 use crate::scan::ErrorEntry;
 
 /// Bumped when a key is renamed or removed (adding keys does not bump it).
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: `query.pattern` became `query.filters`, `alarm_periods` a list with
+/// one entry per filter.
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct Query<'a> {
-    pattern: &'a str,
+    filters: &'a [FilterInfo],
     since: Option<String>,
     until: Option<String>,
 }
@@ -26,7 +28,7 @@ struct Document<'a> {
     summary: &'a Summary,
     events: &'a [Event],
     blind_spots: &'a [Event],
-    alarm_periods: &'a AlarmPeriods,
+    alarm_periods: &'a [AlarmPeriods],
     errors: &'a [ErrorEntry],
 }
 
@@ -34,7 +36,7 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     let doc = Document {
         schema_version: SCHEMA_VERSION,
         query: Query {
-            pattern: &view.query.pattern,
+            filters: &view.query.filters,
             since: view.query.since.as_ref().map(format_time),
             until: view.query.until.as_ref().map(format_time),
         },

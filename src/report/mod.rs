@@ -33,13 +33,25 @@ pub enum Format {
     Csv,
 }
 
+/// One filter as echoed in reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct FilterInfo {
+    /// Its name.
+    pub name: String,
+    /// Its pattern text.
+    pub pattern: String,
+    /// Choices made where AWS's behaviour is not documented.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
 /// What was asked for, echoed in reports.
 #[derive(Debug, Clone)]
 pub struct Query {
-    /// The filter pattern evaluated.
-    pub pattern: String,
-    /// The event names it matches (every one appears in
-    /// `matched_by_event`, with 0 when absent).
+    /// The filters evaluated.
+    pub filters: Vec<FilterInfo>,
+    /// The event names they compare `eventName` with (every one appears
+    /// in `matched_by_event`, with 0 when absent).
     pub names: Vec<String>,
     /// Inclusive start of the event-time range.
     pub since: Option<DateTime<Utc>>,
@@ -62,6 +74,7 @@ pub struct Summary {
     duplicates_dropped: u64,
     matched: u64,
     matched_failed_calls: u64,
+    matched_by_filter: BTreeMap<String, u64>,
     matched_by_event: BTreeMap<String, u64>,
     matched_by_account: BTreeMap<String, u64>,
     matched_by_region: BTreeMap<String, u64>,
@@ -71,13 +84,20 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Count everything in a report; `names` are listed even when absent.
-    pub fn of(r: &ScanReport, names: &[String]) -> Summary {
+    /// Count everything in a report; the query's filters and names are
+    /// listed even when nothing matched them.
+    pub fn of(r: &ScanReport, query: &Query) -> Summary {
         let t = &r.totals;
+        let names = &query.names;
+        let mut by_filter: BTreeMap<String, u64> =
+            query.filters.iter().map(|f| (f.name.clone(), 0)).collect();
         let mut by_event: BTreeMap<String, u64> = names.iter().map(|n| (n.clone(), 0)).collect();
         let mut by_account = BTreeMap::new();
         let mut by_region = BTreeMap::new();
         for e in &t.events {
+            for f in &e.filters {
+                *by_filter.entry(f.clone()).or_default() += 1;
+            }
             *by_event.entry(e.name.clone()).or_default() += 1;
             *by_account.entry(e.account.clone()).or_default() += 1;
             *by_region.entry(e.region.clone()).or_default() += 1;
@@ -103,6 +123,7 @@ impl Summary {
             duplicates_dropped: r.duplicates_dropped,
             matched: t.events.len() as u64,
             matched_failed_calls: t.events.iter().filter(|e| e.error_code.is_some()).count() as u64,
+            matched_by_filter: by_filter,
             matched_by_event: by_event,
             matched_by_account: by_account,
             matched_by_region: by_region,
@@ -118,7 +139,7 @@ pub struct View<'a> {
     query: &'a Query,
     report: &'a ScanReport,
     summary: Summary,
-    periods: AlarmPeriods,
+    periods: Vec<AlarmPeriods>,
 }
 
 impl<'a> View<'a> {
@@ -127,8 +148,12 @@ impl<'a> View<'a> {
         View {
             query,
             report,
-            summary: Summary::of(report, &query.names),
-            periods: alarm_periods(&report.totals.events),
+            summary: Summary::of(report, query),
+            periods: query
+                .filters
+                .iter()
+                .map(|f| alarm_periods(&f.name, &report.totals.events))
+                .collect(),
         }
     }
 

@@ -15,7 +15,7 @@ fn short_actor(actor: &str) -> &str {
     }
 }
 
-fn row(e: &Event) -> Vec<String> {
+fn row(e: &Event, with_filters: bool) -> Vec<String> {
     let groups = if e.group_ids.is_empty() {
         e.group_names.join(",")
     } else {
@@ -30,13 +30,15 @@ fn row(e: &Event) -> Vec<String> {
         e.source_ip.clone(),
         groups,
         e.error_code.clone().unwrap_or_else(|| "OK".into()),
+        e.filters.join(","),
     ]
     .into_iter()
+    .take(if with_filters { 9 } else { 8 })
     .map(|s| sanitize(&s).into_owned())
     .collect()
 }
 
-const HEADER: [&str; 8] = [
+const HEADER: [&str; 9] = [
     "TIME (UTC)",
     "ACCOUNT",
     "REGION",
@@ -45,11 +47,13 @@ const HEADER: [&str; 8] = [
     "SOURCE IP",
     "GROUPS",
     "RESULT",
+    "FILTERS",
 ];
 
-fn table(out: &mut dyn Write, events: &[Event]) -> io::Result<()> {
-    let rows: Vec<Vec<String>> = events.iter().map(row).collect();
-    let mut width: Vec<usize> = HEADER.iter().map(|h| h.chars().count()).collect();
+fn table(out: &mut dyn Write, events: &[Event], with_filters: bool) -> io::Result<()> {
+    let header = &HEADER[..if with_filters { 9 } else { 8 }];
+    let rows: Vec<Vec<String>> = events.iter().map(|e| row(e, with_filters)).collect();
+    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in &rows {
         for (w, c) in width.iter_mut().zip(r) {
             *w = (*w).max(c.chars().count());
@@ -66,7 +70,7 @@ fn table(out: &mut dyn Write, events: &[Event]) -> io::Result<()> {
         }
         writeln!(out, "{}", s.trim_end())
     };
-    line(out, &HEADER)?;
+    line(out, header)?;
     for r in &rows {
         line(out, &r.iter().map(String::as_str).collect::<Vec<_>>())?;
     }
@@ -76,22 +80,38 @@ fn table(out: &mut dyn Write, events: &[Event]) -> io::Result<()> {
 pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     let t = &view.report.totals;
     let s = &view.summary;
-    writeln!(
-        out,
-        "Security-group changes matched by the alarm's filter: {}",
-        t.events.len()
-    )?;
-    if !t.events.is_empty() {
-        table(out, &t.events)?;
+    let filters = &view.query.filters;
+    let several = filters.len() > 1;
+    for f in filters {
+        writeln!(
+            out,
+            "Filter {}: {}",
+            sanitize(&f.name),
+            sanitize(&f.pattern)
+        )?;
+        for n in &f.notes {
+            writeln!(out, "  note: {}", sanitize(n))?;
+        }
     }
     writeln!(out)?;
     writeln!(
         out,
-        "Blind spots (security-group changes the filter does not match): {}",
+        "Events the filter{} match{}: {}",
+        if several { "s" } else { "" },
+        if several { "" } else { "es" },
+        t.events.len()
+    )?;
+    if !t.events.is_empty() {
+        table(out, &t.events, several)?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Blind spots (security-group changes no filter matches): {}",
         t.blind_spots.len()
     )?;
     if !t.blind_spots.is_empty() {
-        table(out, &t.blind_spots)?;
+        table(out, &t.blind_spots, false)?;
         let mut seen: Vec<(&str, &str)> = Vec::new();
         for e in &t.blind_spots {
             if let Some(why) = e.why_unseen {
@@ -102,7 +122,7 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
         }
         seen.sort();
         for (name, why) in seen {
-            writeln!(out, "  {name}: {why}")?;
+            writeln!(out, "  {}: {why}", sanitize(name))?;
         }
     }
     writeln!(out)?;
@@ -151,28 +171,35 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "  by account: {}", per(&s.matched_by_account))?;
         writeln!(out, "  by region: {}", per(&s.matched_by_region))?;
     }
-    let p = &view.periods;
-    writeln!(
-        out,
-        "  alarm (Sum over {} s >= 1): {} breaching period(s); {} ALARM notification(s) (up to {} if the alarm left ALARM after one quiet period)",
-        p.period_seconds,
-        p.breaching.len(),
-        p.notifications,
-        p.notifications_max
-    )?;
-    for b in &p.breaching {
+    if several {
+        for (name, n) in &s.matched_by_filter {
+            writeln!(out, "  filter {}: {n} matched", sanitize(name))?;
+        }
+    }
+    for p in &view.periods {
         writeln!(
             out,
-            "    {} .. {}  sum {}{}",
-            format_time(&b.start),
-            format_time(&b.end),
-            b.sum,
-            if b.notifies {
-                "  -> ALARM notification"
-            } else {
-                ""
-            }
+            "  alarm on {} (Sum over {} s >= 1): {} breaching period(s); {} ALARM notification(s) (up to {} if the alarm left ALARM after one quiet period)",
+            sanitize(&p.filter),
+            p.period_seconds,
+            p.breaching.len(),
+            p.notifications,
+            p.notifications_max
         )?;
+        for b in &p.breaching {
+            writeln!(
+                out,
+                "    {} .. {}  sum {}{}",
+                format_time(&b.start),
+                format_time(&b.end),
+                b.sum,
+                if b.notifies {
+                    "  -> ALARM notification"
+                } else {
+                    ""
+                }
+            )?;
+        }
     }
     if !view.errors().is_empty() {
         writeln!(out)?;

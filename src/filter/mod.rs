@@ -1,0 +1,203 @@
+//! CloudWatch Logs filter patterns: parsed, checked and evaluated the way
+//! the service does it (domain.md section 1).
+//!
+//! - [`Pattern::parse`] classifies the text (empty, `{` JSON, `%` regex,
+//!   `[` space-delimited, terms), refuses what AWS refuses with a column and
+//!   a reason, and notes constructs whose AWS behaviour is UNCONFIRMED.
+//! - [`Pattern::matches`] evaluates it on one event.
+//! - [`Pattern::need`] derives the literals a match requires, for the
+//!   scanner's prefilter.
+
+mod ast;
+mod aws_regex;
+mod eval;
+pub mod literals;
+mod parse;
+pub mod presets;
+mod terms;
+
+use simd_json::BorrowedValue;
+
+pub use ast::{CmpOp, Expr, Step, Test, Value};
+pub use literals::Need;
+
+/// Longest pattern AWS accepts, in characters (domain.md 1.5).
+pub const MAX_PATTERN_CHARS: usize = 1024;
+
+/// Why AWS would refuse a pattern.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid filter pattern at column {column}: {reason}")]
+pub struct PatternError {
+    /// 1-based character column.
+    pub column: usize,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// A parsed filter pattern.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    text: String,
+    kind: Kind,
+    notes: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    /// Empty pattern (or `" "`): every event.
+    All,
+    /// `{ ... }`, evaluated on the decoded event.
+    Json(Expr),
+    /// `%regex%` searched in the raw event text.
+    Regex(regex::bytes::Regex),
+    /// Terms searched in the raw event text.
+    Terms(terms::Terms),
+}
+
+impl Pattern {
+    /// Parse and check `text`.
+    pub fn parse(text: &str) -> Result<Pattern, PatternError> {
+        let fail = |offset: usize, reason: String| PatternError {
+            column: text[..offset.min(text.len())].chars().count() + 1,
+            reason,
+        };
+        let chars = text.chars().count();
+        if chars > MAX_PATTERN_CHARS {
+            let offset = text
+                .char_indices()
+                .nth(MAX_PATTERN_CHARS)
+                .map_or(text.len(), |(i, _)| i);
+            return Err(fail(
+                offset,
+                format!("the pattern is {chars} characters long; AWS allows at most {MAX_PATTERN_CHARS}"),
+            ));
+        }
+        let start = text.len() - text.trim_start().len();
+        let end = text.trim_end().len();
+        let trimmed = &text[start..end.max(start)];
+        let (kind, notes) = if trimmed.is_empty() || trimmed == "\" \"" {
+            (Kind::All, vec![])
+        } else if trimmed.starts_with('{') {
+            if !trimmed.ends_with('}') || trimmed.len() < 2 {
+                return Err(fail(
+                    end,
+                    "unbalanced braces: a JSON pattern ends with }".into(),
+                ));
+            }
+            let (e, notes) = parse::parse_json(text, start + 1, end - 1)
+                .map_err(|f| fail(f.offset, f.reason))?;
+            (Kind::Json(e), notes)
+        } else if trimmed.starts_with('[') {
+            return Err(fail(
+                start,
+                "space-delimited patterns ([a, b, ...]) read space-separated log lines; \
+                 CloudTrail events are JSON, so use a JSON pattern: { $.field = value }"
+                    .into(),
+            ));
+        } else if trimmed.starts_with('%') {
+            if trimmed.len() < 2 || !trimmed.ends_with('%') {
+                return Err(fail(
+                    start,
+                    "unterminated regular expression: no closing %".into(),
+                ));
+            }
+            let body = &trimmed[1..trimmed.len() - 1];
+            let re = aws_regex::compile(body).map_err(|e| fail(start + 1 + e.offset, e.reason))?;
+            (Kind::Regex(re), vec![])
+        } else {
+            let (t, notes) = terms::Terms::parse(text, start, end).map_err(|(o, r)| fail(o, r))?;
+            (Kind::Terms(t), notes)
+        };
+        Ok(Pattern {
+            text: text.to_owned(),
+            kind,
+            notes,
+        })
+    }
+
+    /// The pattern as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Constructs AWS accepts whose exact behaviour is not documented, with
+    /// the choice made for each.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// The syntax tree, for JSON patterns.
+    pub fn json(&self) -> Option<&Expr> {
+        match &self.kind {
+            Kind::Json(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether the pattern matches one event: `raw` is its text, `value`
+    /// the decoded JSON (None when the text is not JSON, which no JSON
+    /// pattern matches).
+    pub fn matches(&self, raw: &[u8], value: Option<&BorrowedValue<'_>>) -> bool {
+        match &self.kind {
+            Kind::All => true,
+            Kind::Json(e) => value.is_some_and(|v| eval::eval(e, v)),
+            Kind::Regex(re) => re.is_match(raw),
+            Kind::Terms(t) => t.matches(raw),
+        }
+    }
+
+    /// Whether the pattern needs the decoded event (JSON patterns) or only
+    /// its text.
+    pub fn needs_json(&self) -> bool {
+        matches!(self.kind, Kind::Json(_))
+    }
+
+    /// Evaluate on one log message given as text, decoding it as JSON when
+    /// the pattern needs that (as `aws logs test-metric-filter` does).
+    pub fn matches_message(&self, message: &str) -> bool {
+        if !self.needs_json() {
+            return self.matches(message.as_bytes(), None);
+        }
+        let mut bytes = message.as_bytes().to_vec();
+        let hit = match simd_json::to_borrowed_value(&mut bytes) {
+            Ok(v) => self.matches(message.as_bytes(), Some(&v)),
+            Err(_) => false,
+        };
+        hit
+    }
+
+    /// The literals every match contains (see [`literals`]); None when the
+    /// pattern can match events with no particular literal.
+    pub fn need(&self) -> Option<Need> {
+        match &self.kind {
+            Kind::All | Kind::Regex(_) => None,
+            Kind::Json(e) => literals::json(e),
+            Kind::Terms(t) => literals::terms(t),
+        }
+    }
+
+    /// The strings compared for equality with `$.eventName` (no wildcard),
+    /// in pattern order: the names a report lists even when absent.
+    pub fn event_names(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Kind::Json(e) = &self.kind {
+            collect_names(e, &mut out);
+        }
+        out
+    }
+}
+
+fn collect_names(e: &Expr, out: &mut Vec<String>) {
+    match e {
+        Expr::Or(b) | Expr::And(b) => b.iter().for_each(|e| collect_names(e, out)),
+        Expr::Cond(c) => {
+            if let (Test::Cmp(CmpOp::Eq, Value::Text(g)), [Step::Key(k)]) =
+                (&c.test, c.selector.steps.as_slice())
+            {
+                if k == "eventName" && g.parts().len() == 1 && !out.contains(&g.text().to_owned()) {
+                    out.push(g.text().to_owned());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Unstructured term patterns (domain.md 1.7): `ERROR`, `ERROR ARGUMENTS`,
+//! `?ERROR ?WARN`, `-DEBUG`, `"exact phrase"`, matched against the raw
+//! event text.
+//!
+//! A term matches where it is not part of a longer word: the characters
+//! around it, where the term itself starts or ends with a letter or digit,
+//! must not be letters or digits. AWS's regex documentation contrasts
+//! `%AUTHORIZED%` matching `UNAUTHORIZED` with terms, which suggests this;
+//! whole-word versus substring is UNCONFIRMED (domain.md 9.3).
+
+use memchr::memmem;
+
+/// A parsed term pattern.
+#[derive(Debug, Clone)]
+pub struct Terms {
+    /// Plain terms: all must appear.
+    pub all: Vec<String>,
+    /// `?` terms: one must appear (ignored when there are plain or `-` terms).
+    pub any: Vec<String>,
+    /// `-` terms: none may appear.
+    pub none: Vec<String>,
+}
+
+/// Parse failure: byte offset and reason.
+pub type Failure = (usize, String);
+
+impl Terms {
+    /// Parse `text[start..end]`.
+    pub fn parse(text: &str, start: usize, end: usize) -> Result<(Terms, Vec<String>), Failure> {
+        let s = text.as_bytes();
+        let mut t = Terms {
+            all: vec![],
+            any: vec![],
+            none: vec![],
+        };
+        let mut i = start;
+        while i < end {
+            if s[i].is_ascii_whitespace() {
+                i += 1;
+                continue;
+            }
+            let at = i;
+            let list = match s[i] {
+                b'?' => {
+                    i += 1;
+                    &mut t.any
+                }
+                b'-' => {
+                    i += 1;
+                    &mut t.none
+                }
+                _ => &mut t.all,
+            };
+            let term = if i < end && s[i] == b'"' {
+                let mut out = Vec::new();
+                i += 1;
+                loop {
+                    if i >= end {
+                        return Err((at, "unterminated quoted term: no closing \"".into()));
+                    }
+                    match s[i] {
+                        b'"' => break,
+                        b'\\' if i + 1 < end && matches!(s[i + 1], b'"' | b'\\') => {
+                            out.push(s[i + 1]);
+                            i += 2;
+                        }
+                        b => {
+                            out.push(b);
+                            i += 1;
+                        }
+                    }
+                }
+                i += 1;
+                String::from_utf8(out).map_err(|_| (at, "invalid UTF-8 in a term".to_owned()))?
+            } else {
+                let s0 = i;
+                while i < end && !s[i].is_ascii_whitespace() {
+                    if s[i] == b'"' {
+                        return Err((i, "a quote inside a term: quote the whole term".into()));
+                    }
+                    i += 1;
+                }
+                text[s0..i].to_owned()
+            };
+            if term.is_empty() {
+                return Err((at, "empty term".into()));
+            }
+            list.push(term);
+        }
+        let mut notes = vec![];
+        let plain_or_excluded = !t.all.is_empty() || !t.none.is_empty();
+        if !t.any.is_empty() && plain_or_excluded {
+            notes.push(
+                "? terms are ignored when the pattern also has plain or - terms (as AWS documents)"
+                    .to_owned(),
+            );
+            t.any.clear();
+        }
+        Ok((t, notes))
+    }
+
+    /// Whether the raw event text matches.
+    pub fn matches(&self, msg: &[u8]) -> bool {
+        self.all.iter().all(|t| contains_term(msg, t))
+            && !self.none.iter().any(|t| contains_term(msg, t))
+            && (self.any.is_empty() || self.any.iter().any(|t| contains_term(msg, t)))
+    }
+}
+
+/// `term` occurs in `msg` and is not glued to a letter or digit.
+pub fn contains_term(msg: &[u8], term: &str) -> bool {
+    let t = term.as_bytes();
+    let (head, tail) = (
+        t[0].is_ascii_alphanumeric(),
+        t[t.len() - 1].is_ascii_alphanumeric(),
+    );
+    memmem::find_iter(msg, t).any(|at| {
+        let before = at.checked_sub(1).map(|i| msg[i]);
+        let after = msg.get(at + t.len()).copied();
+        let glued_before = head && before.is_some_and(|b| b.is_ascii_alphanumeric());
+        let glued_after = tail && after.is_some_and(|b| b.is_ascii_alphanumeric());
+        !glued_before && !glued_after
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(p: &str, msg: &str) -> bool {
+        Terms::parse(p, 0, p.len())
+            .unwrap()
+            .0
+            .matches(msg.as_bytes())
+    }
+
+    #[test]
+    fn terms_are_whole_words() {
+        assert!(m("ERROR", "[ERROR] x"));
+        assert!(!m("ERROR", "ERRORS x"));
+        assert!(m("ERROR ARGS", "ARGS: ERROR"));
+        assert!(!m("ERROR ARGS", "ERROR only"));
+        assert!(m("?ERROR ?WARN", "a WARN"));
+        assert!(!m("?ERROR ?WARN", "INFO"));
+        assert!(m("ERROR -DEBUG", "ERROR"));
+        assert!(!m("ERROR -DEBUG", "ERROR DEBUG"));
+        assert!(m("\"SERVER ERROR\"", "INTERNAL SERVER ERROR"));
+        assert!(!m(
+            "Authorize",
+            "{\"eventName\":\"AuthorizeSecurityGroupIngress\"}"
+        ));
+        assert!(m(
+            "CreateSecurityGroup",
+            "{\"eventName\":\"CreateSecurityGroup\"}"
+        ));
+        // `?` terms are dropped beside a plain term.
+        assert!(m("ERROR ?WARN", "ERROR"));
+        assert!(Terms::parse("\"abc", 0, 4).is_err());
+    }
+}
