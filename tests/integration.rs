@@ -3,7 +3,10 @@
 mod util;
 
 mod bad_input;
+mod conformance;
 mod decoder_props;
 mod output;
+mod pattern_props;
+mod patterns_cli;
 mod real_data;
 mod synthetic;

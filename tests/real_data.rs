@@ -38,7 +38,7 @@ fn invictus_sample_has_exactly_the_eight_security_group_events() {
     assert_eq!(s["matched"], 8);
     assert_eq!(v["blind_spots"].as_array().unwrap().len(), 0);
     // All eight fall in one period: one breach, one notification.
-    let p = &v["alarm_periods"];
+    let p = &v["alarm_periods"][0];
     assert_eq!(p["breaching"].as_array().unwrap().len(), 1);
     assert_eq!(p["breaching"][0]["start"], "2023-07-10T12:10:00Z");
     assert_eq!(p["breaching"][0]["sum"], 8);
