@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
-use ctreplay::detect::Detector;
+use ctreplay::detect::{Detector, Filter};
+use ctreplay::filter::{presets, Pattern};
 use ctreplay::inflate::{Inflater, NameHint};
 use ctreplay::scan::{scan_reader, ScanOptions, BLOCK};
 use ctreplay::source::{KeyInfo, ObjectRef};
@@ -109,11 +110,79 @@ fn prefilter_and_decode(c: &mut Criterion) {
                 scratch.clear();
                 scratch.extend_from_slice(&json[r.clone()]);
                 let v = simd_json::to_borrowed_value_with_buffers(&mut scratch, &mut bufs).unwrap();
-                n += (det.classify(&v).0 == ctreplay::detect::Verdict::Match) as usize;
+                n += matches!(
+                    det.classify(&json[r.clone()], &v).0,
+                    ctreplay::detect::Verdict::Match(_)
+                ) as usize;
             }
             assert!(n > 0);
         })
     });
+    g.finish();
+}
+
+/// Patterns for the evaluation benches: the CIS ones and a few heavy ones.
+fn bench_patterns() -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = [
+        "security-group-changes",
+        "cis-5.0-4.10",
+        "cis-5.0-4.1",
+        "cis-5.0-4.3",
+        "cis-5.0-4.4",
+        "cis-5.0-4.15",
+    ]
+    .iter()
+    .map(|n| (n.to_string(), presets::find(n).unwrap().pattern.to_owned()))
+    .collect();
+    for (name, p) in [
+        (
+            "regex",
+            r"{ $.eventName = %^[A-Z]\w+SecurityGroup\w*$% || $.userAgent = %aws-cli/\d+\.\d+% }",
+        ),
+        (
+            "wildcards",
+            "{ $.eventName = *Security*Group* || $.sourceIPAddress = 10.* }",
+        ),
+        (
+            "array_wildcard",
+            r#"{ $.requestParameters.ipPermissions.items[*].ipRanges.items[0].cidrIp = "0.0.0.0/0" }"#,
+        ),
+        ("object_wildcard", "{ $.userIdentity.* = Root }"),
+        (
+            "not_exists",
+            "{ $.errorCode NOT EXISTS && $.readOnly IS FALSE }",
+        ),
+    ] {
+        if Pattern::parse(p).is_ok() {
+            out.push((name.to_owned(), p.to_owned()));
+        }
+    }
+    out
+}
+
+fn pattern_eval(c: &mut Criterion) {
+    let (_, json, _) = corpus();
+    let spans = spans_of(&json);
+    // Decode once; the bench measures evaluation alone.
+    let mut bufs: Vec<Vec<u8>> = spans.iter().map(|r| json[r.clone()].to_vec()).collect();
+    let values: Vec<_> = bufs
+        .iter_mut()
+        .map(|b| simd_json::to_borrowed_value(b).unwrap())
+        .collect();
+    let mut g = c.benchmark_group("pattern");
+    g.throughput(Throughput::Elements(values.len() as u64));
+    for (name, text) in bench_patterns() {
+        let p = Pattern::parse(&text).unwrap();
+        g.bench_function(format!("eval_every_record/{name}"), |b| {
+            b.iter(|| {
+                let mut n = 0usize;
+                for (v, r) in values.iter().zip(&spans) {
+                    n += p.matches(&json[r.clone()], Some(v)) as usize;
+                }
+                black_box(n)
+            })
+        });
+    }
     g.finish();
 }
 
@@ -143,6 +212,19 @@ fn end_to_end(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
+    // The same scan with other patterns: how much the prefilter saves or
+    // costs when a pattern requires other literals, or none.
+    for (name, text) in bench_patterns().into_iter().filter(|(n, _)| {
+        ["cis-5.0-4.1", "cis-5.0-4.3", "regex", "not_exists"].contains(&n.as_str())
+    }) {
+        let det = Detector::new(vec![Filter::new(&name, &text).unwrap()]);
+        g.bench_function(format!("one_object_one_thread/{name}"), |b| {
+            b.iter(|| {
+                let r = scan_reader(&gz[..], &obj, &det, &opts);
+                assert_eq!(r.totals.records_scanned, records);
+            })
+        });
+    }
     g.finish();
 }
 
@@ -156,6 +238,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = inflate, split, prefilter_and_decode, end_to_end
+    targets = inflate, split, prefilter_and_decode, pattern_eval, end_to_end
 }
 criterion_main!(benches);

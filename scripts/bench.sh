@@ -4,6 +4,10 @@
 #
 #   scripts/bench.sh [SIZE] [LARGEST] [SEED]     default: 1GB 85MB 1
 #
+# BASELINE_BIN=/path/to/older/ctreplay adds that binary's scan to the same
+# run, to compare versions. EXTRA_SCANS="--preset cis-5.0-4.1;--pattern ..."
+# adds scans with other patterns (separated by ;).
+#
 # Generates (and caches) a synthetic trail with `ctreplay synth`, then
 # reports MB/s of inflated JSON, the ratio to zcat, and peak RSS. Each tool
 # runs 5 times (jq once) with a warm page cache; the median counts.
@@ -20,9 +24,9 @@ fi
 files=$corpus/files.txt
 find "$corpus/AWSLogs" -path '*/CloudTrail/*' -name '*.json.gz' | sort > "$files"
 
-python3 - "$bin" "$corpus" "$files" <<'PY'
-import json, os, resource, shutil, subprocess, sys, time
-bin, corpus, files = sys.argv[1:4]
+python3 - "$bin" "$corpus" "$files" "${BASELINE_BIN:-}" "${EXTRA_SCANS:-}" <<'PY'
+import json, os, resource, shlex, shutil, subprocess, sys, time
+bin, corpus, files, baseline, extra = sys.argv[1:6]
 m = json.load(open(os.path.join(corpus, "manifest.json")))
 mb = m["bytes_inflated"] / 1e6
 def run(cmd, times=5):
@@ -55,6 +59,16 @@ assert r["summary"]["matched"] == len(m["matched"]), "matches differ from the ma
 s = r["summary"]
 print(f"prefilter: {s['records_decoded']} of {s['records_scanned']} records decoded "
       f"({100 * s['records_decoded'] / s['records_scanned']:.1f}%)")
+if baseline:
+    old = f"{baseline} scan -q -f json {corpus}/AWSLogs"
+    t, out = run(old); rows.append(("baseline ctreplay scan", t, rss(old)))
+    assert json.loads(out)["summary"]["matched"] == len(m["matched"]), "baseline matches differ"
+for args in filter(None, (a.strip() for a in extra.split(";"))):
+    cmd = f"{bin} scan -q -f json {args} {corpus}/AWSLogs"
+    t, out = run(cmd)
+    s2 = json.loads(out)["summary"]
+    rows.append((f"ctreplay scan {args}"[:60], t, rss(cmd)))
+    print(f"{args}: {s2['matched']} matched, {s2['records_decoded']} of {s2['records_scanned']} records decoded")
 scan1 = f"{bin} scan -q -j 1 -f json {corpus}/AWSLogs"
 t, _ = run(scan1); rows.append(("ctreplay scan -j 1", t, rss(scan1)))
 if shutil.which("jq"):
@@ -65,7 +79,7 @@ if shutil.which("jq"):
     t, _ = run(jq, times=1); rows.append(("zcat | jq (select six names)", t, rss(jq)))
 base = rows[0][1][0]
 print("median of 5 runs (jq: 1 run); ratio range = slowest..fastest run against the zcat median")
-print(f"{'command':32} {'seconds':>8} {'MB/s':>8} {'vs zcat':>8} {'range':>13} {'peak RSS MB':>12}")
+print(f"{'command':60} {'seconds':>8} {'MB/s':>8} {'vs zcat':>8} {'range':>13} {'peak RSS MB':>12}")
 for name, (med, lo, hi), peak in rows:
-    print(f"{name:32} {med:8.2f} {mb/med:8.0f} {base/med:7.2f}x {base/hi:5.2f}..{base/lo:5.2f}x {peak:12.0f}")
+    print(f"{name:60} {med:8.2f} {mb/med:8.0f} {base/med:7.2f}x {base/hi:5.2f}..{base/lo:5.2f}x {peak:12.0f}")
 PY
