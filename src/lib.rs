@@ -21,6 +21,7 @@
 //! trails for tests and benchmarks.
 #![deny(missing_docs)]
 
+pub mod alarm;
 pub mod cli;
 pub mod detect;
 pub mod error;

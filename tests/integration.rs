@@ -2,6 +2,7 @@
 
 mod util;
 
+mod alarm_cases;
 mod bad_input;
 mod conformance;
 mod decoder_props;

@@ -1,7 +1,10 @@
 //! Files exported with the AWS CLI (`--output json`, domain.md section 4),
 //! read into typed values with errors that name the file and the key.
 
+pub mod alarms;
+pub mod history;
 pub mod metric_filters;
+pub mod time;
 
 use std::path::{Path, PathBuf};
 
@@ -46,4 +49,52 @@ pub fn read_json<T: DeserializeOwned>(file: &Path) -> Result<T, ExportError> {
         };
         ExportError::new(file, path, reason)
     })
+}
+
+/// Read a document that may be one response, a JSON array of page
+/// responses, or several responses concatenated (domain.md 4).
+pub fn read_pages<T: DeserializeOwned>(file: &Path) -> Result<Vec<T>, ExportError> {
+    let bytes =
+        std::fs::read(file).map_err(|e| ExportError::new(file, "", format!("cannot read: {e}")))?;
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    let shape = |e: serde_path_to_error::Error<serde_json::Error>, prefix: String| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let reason = if inner.is_syntax() || inner.is_eof() {
+            format!("not valid JSON: {inner}")
+        } else {
+            format!("unexpected shape: {inner}")
+        };
+        ExportError::new(
+            file,
+            format!("{prefix}{}", if path == "." { String::new() } else { path }),
+            reason,
+        )
+    };
+    if first == Some(&b'[') {
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        return serde_path_to_error::deserialize(de).map_err(|e| shape(e, String::new()));
+    }
+    let mut out = Vec::new();
+    let stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<serde_json::Value>();
+    for (n, v) in stream.enumerate() {
+        let v = v.map_err(|e| ExportError::new(file, "", format!("not valid JSON: {e}")))?;
+        let page = serde_path_to_error::deserialize(v).map_err(|e| {
+            let path = e.path().to_string();
+            ExportError::new(
+                file,
+                if n == 0 {
+                    path
+                } else {
+                    format!("document {}: {path}", n + 1)
+                },
+                format!("unexpected shape: {}", e.into_inner()),
+            )
+        })?;
+        out.push(page);
+    }
+    if out.is_empty() {
+        return Err(ExportError::new(file, "", "empty file"));
+    }
+    Ok(out)
 }

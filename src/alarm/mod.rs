@@ -1,0 +1,277 @@
+//! CloudWatch metric alarms, replayed offline (domain.md section 3).
+//!
+//! [`Rule`] is an alarm's evaluation configuration, [`Series`] the metric
+//! a metric filter would have published (per-minute aggregates), and
+//! [`machine::Machine`] the state machine that evaluates one over the other
+//! every minute, with CloudWatch's missing-data rules.
+
+pub mod machine;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+/// Alarm state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum State {
+    /// Within the threshold.
+    Ok,
+    /// Outside the threshold.
+    Alarm,
+    /// Not enough data (the state of a new alarm).
+    InsufficientData,
+}
+
+impl State {
+    /// As CloudWatch spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Ok => "OK",
+            State::Alarm => "ALARM",
+            State::InsufficientData => "INSUFFICIENT_DATA",
+        }
+    }
+
+    /// Parse CloudWatch's spelling.
+    pub fn parse(s: &str) -> Option<State> {
+        Some(match s {
+            "OK" => State::Ok,
+            "ALARM" => State::Alarm,
+            "INSUFFICIENT_DATA" => State::InsufficientData,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `ComparisonOperator` (the statistic is the left operand).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Comparison {
+    /// `GreaterThanOrEqualToThreshold`
+    GreaterThanOrEqualToThreshold,
+    /// `GreaterThanThreshold`
+    GreaterThanThreshold,
+    /// `LessThanThreshold`
+    LessThanThreshold,
+    /// `LessThanOrEqualToThreshold`
+    LessThanOrEqualToThreshold,
+}
+
+impl Comparison {
+    /// Parse the API name; anomaly-detection operators are not replayable.
+    pub fn parse(s: &str) -> Option<Comparison> {
+        Some(match s {
+            "GreaterThanOrEqualToThreshold" => Comparison::GreaterThanOrEqualToThreshold,
+            "GreaterThanThreshold" => Comparison::GreaterThanThreshold,
+            "LessThanThreshold" => Comparison::LessThanThreshold,
+            "LessThanOrEqualToThreshold" => Comparison::LessThanOrEqualToThreshold,
+            _ => return None,
+        })
+    }
+
+    /// Whether `value` breaches `threshold`.
+    pub fn breaches(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::GreaterThanOrEqualToThreshold => value >= threshold,
+            Comparison::GreaterThanThreshold => value > threshold,
+            Comparison::LessThanThreshold => value < threshold,
+            Comparison::LessThanOrEqualToThreshold => value <= threshold,
+        }
+    }
+
+    /// For reason texts.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Comparison::GreaterThanOrEqualToThreshold => "greater than or equal to",
+            Comparison::GreaterThanThreshold => "greater than",
+            Comparison::LessThanThreshold => "less than",
+            Comparison::LessThanOrEqualToThreshold => "less than or equal to",
+        }
+    }
+}
+
+/// `TreatMissingData`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Missing {
+    /// The default: all missing means INSUFFICIENT_DATA.
+    Missing,
+    /// Missing datapoints are within the threshold.
+    NotBreaching,
+    /// Missing datapoints breach.
+    Breaching,
+    /// Keep the current state.
+    Ignore,
+}
+
+impl Missing {
+    /// Parse the API value (absent means `missing`).
+    pub fn parse(s: &str) -> Option<Missing> {
+        Some(match s {
+            "missing" => Missing::Missing,
+            "notBreaching" => Missing::NotBreaching,
+            "breaching" => Missing::Breaching,
+            "ignore" => Missing::Ignore,
+            _ => return None,
+        })
+    }
+}
+
+/// `Statistic`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Statistic {
+    /// `Sum`
+    Sum,
+    /// `SampleCount`
+    SampleCount,
+    /// `Average`
+    Average,
+    /// `Minimum`
+    Minimum,
+    /// `Maximum`
+    Maximum,
+}
+
+impl Statistic {
+    /// Parse the API name; extended statistics (pNN) are not replayable.
+    pub fn parse(s: &str) -> Option<Statistic> {
+        Some(match s {
+            "Sum" => Statistic::Sum,
+            "SampleCount" => Statistic::SampleCount,
+            "Average" => Statistic::Average,
+            "Minimum" => Statistic::Minimum,
+            "Maximum" => Statistic::Maximum,
+            _ => return None,
+        })
+    }
+}
+
+/// How an alarm evaluates its metric.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rule {
+    /// `Period`, seconds (a multiple of 60 here).
+    pub period: i64,
+    /// `EvaluationPeriods` (N).
+    pub evaluation_periods: usize,
+    /// `DatapointsToAlarm` (M); N when absent.
+    pub datapoints_to_alarm: usize,
+    /// `Threshold`.
+    pub threshold: f64,
+    /// `ComparisonOperator`.
+    pub comparison: Comparison,
+    /// `TreatMissingData`.
+    pub missing: Missing,
+    /// `Statistic`.
+    pub statistic: Statistic,
+    /// Periods fetched per evaluation (the *evaluation range*). AWS does not
+    /// publish it; its example gives 5 for N = 3 (domain.md 3.4).
+    pub range: usize,
+}
+
+impl Rule {
+    /// The evaluation range ctreplay assumes for `n` evaluation periods:
+    /// at least 5, and `n + max(n / 3, 2)` for long ones.
+    pub fn default_range(n: usize) -> usize {
+        (n + (n / 3).max(2)).max(5)
+    }
+
+    /// The alarm CIS recommends: Sum over 300 s, >= 1, 1 of 1, missing.
+    pub fn cis() -> Rule {
+        Rule {
+            period: 300,
+            evaluation_periods: 1,
+            datapoints_to_alarm: 1,
+            threshold: 1.0,
+            comparison: Comparison::GreaterThanOrEqualToThreshold,
+            missing: Missing::Missing,
+            statistic: Statistic::Sum,
+            range: Rule::default_range(1),
+        }
+    }
+}
+
+/// Per-minute aggregate of the datapoints a metric filter published.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Agg {
+    /// Sum of values.
+    pub sum: f64,
+    /// Number of datapoints.
+    pub count: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+impl Agg {
+    fn one(v: f64) -> Agg {
+        Agg {
+            sum: v,
+            count: 1.0,
+            min: v,
+            max: v,
+        }
+    }
+
+    fn add(&mut self, o: &Agg) {
+        self.sum += o.sum;
+        self.count += o.count;
+        self.min = self.min.min(o.min);
+        self.max = self.max.max(o.max);
+    }
+
+    /// The statistic over this aggregate.
+    pub fn stat(&self, s: Statistic) -> f64 {
+        match s {
+            Statistic::Sum => self.sum,
+            Statistic::SampleCount => self.count,
+            Statistic::Average => self.sum / self.count,
+            Statistic::Minimum => self.min,
+            Statistic::Maximum => self.max,
+        }
+    }
+}
+
+/// A metric: minute start (epoch seconds) -> aggregate.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Series {
+    minutes: BTreeMap<i64, Agg>,
+}
+
+impl Series {
+    /// Add one datapoint at `t` (epoch seconds; floored to the minute).
+    pub fn add(&mut self, t: i64, value: f64) {
+        let m = t.div_euclid(60) * 60;
+        let a = Agg::one(value);
+        self.minutes.entry(m).and_modify(|x| x.add(&a)).or_insert(a);
+    }
+
+    /// The aggregate of `[from, to)`; None when no datapoint falls there.
+    pub fn window(&self, from: i64, to: i64) -> Option<Agg> {
+        let mut out: Option<Agg> = None;
+        for a in self.minutes.range(from..to).map(|(_, a)| a) {
+            match &mut out {
+                Some(o) => o.add(a),
+                None => out = Some(*a),
+            }
+        }
+        out
+    }
+
+    /// Minutes holding data, in order.
+    pub fn minutes(&self) -> impl Iterator<Item = i64> + '_ {
+        self.minutes.keys().copied()
+    }
+
+    /// Whether the metric has no data at all.
+    pub fn is_empty(&self) -> bool {
+        self.minutes.is_empty()
+    }
+}

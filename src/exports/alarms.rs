@@ -1,0 +1,144 @@
+//! `aws cloudwatch describe-alarms` (domain.md 4.2).
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::{read_pages, ExportError};
+use crate::alarm::{Comparison, Missing, Rule, Statistic};
+
+#[derive(Debug, Deserialize)]
+struct Page {
+    #[serde(rename = "MetricAlarms", default)]
+    metric_alarms: Vec<MetricAlarm>,
+}
+
+/// One metric alarm, as exported. Unknown fields are ignored.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct MetricAlarm {
+    /// `AlarmName`.
+    pub alarm_name: String,
+    /// `ActionsEnabled`.
+    #[serde(default = "yes")]
+    pub actions_enabled: bool,
+    /// `AlarmActions`.
+    #[serde(default)]
+    pub alarm_actions: Vec<String>,
+    /// `OKActions`.
+    #[serde(default, rename = "OKActions")]
+    pub ok_actions: Vec<String>,
+    /// `InsufficientDataActions`.
+    #[serde(default)]
+    pub insufficient_data_actions: Vec<String>,
+    /// `StateValue` at export time.
+    #[serde(default)]
+    pub state_value: Option<String>,
+    /// `AlarmConfigurationUpdatedTimestamp`.
+    #[serde(default, deserialize_with = "super::time::deserialize_opt")]
+    pub alarm_configuration_updated_timestamp: Option<DateTime<Utc>>,
+    /// `MetricName` (absent for metric-math alarms).
+    #[serde(default)]
+    pub metric_name: Option<String>,
+    /// `Namespace`.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// `Statistic` (absent with `ExtendedStatistic`).
+    #[serde(default)]
+    pub statistic: Option<String>,
+    /// `ExtendedStatistic`.
+    #[serde(default)]
+    pub extended_statistic: Option<String>,
+    /// `Dimensions`.
+    #[serde(default)]
+    pub dimensions: Vec<Dimension>,
+    /// `Period`, seconds.
+    #[serde(default)]
+    pub period: Option<i64>,
+    /// `Unit`.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// `EvaluationPeriods`.
+    #[serde(default)]
+    pub evaluation_periods: Option<usize>,
+    /// `DatapointsToAlarm`; EvaluationPeriods when absent.
+    #[serde(default)]
+    pub datapoints_to_alarm: Option<usize>,
+    /// `Threshold`.
+    #[serde(default)]
+    pub threshold: Option<f64>,
+    /// `ComparisonOperator`.
+    #[serde(default)]
+    pub comparison_operator: Option<String>,
+    /// `TreatMissingData`; `missing` when absent.
+    #[serde(default)]
+    pub treat_missing_data: Option<String>,
+    /// `Metrics` (metric math): such alarms are not replayable.
+    #[serde(default)]
+    pub metrics: Option<serde_json::Value>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A metric dimension.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Dimension {
+    /// `Name`.
+    pub name: String,
+    /// `Value`.
+    pub value: String,
+}
+
+impl MetricAlarm {
+    /// The evaluation rule, or why this alarm cannot be replayed.
+    pub fn rule(&self, range: Option<usize>) -> Result<Rule, String> {
+        if self.metrics.is_some() {
+            return Err("a metric-math alarm (Metrics): not replayable".into());
+        }
+        if let Some(x) = &self.extended_statistic {
+            return Err(format!("extended statistic {x}: not replayable"));
+        }
+        let statistic = self.statistic.as_deref().ok_or("no Statistic")?;
+        let statistic =
+            Statistic::parse(statistic).ok_or_else(|| format!("unknown Statistic {statistic}"))?;
+        let op = self
+            .comparison_operator
+            .as_deref()
+            .ok_or("no ComparisonOperator")?;
+        let comparison = Comparison::parse(op).ok_or_else(|| {
+            format!("ComparisonOperator {op}: anomaly-detection alarms are not replayable")
+        })?;
+        let missing = match self.treat_missing_data.as_deref() {
+            None => Missing::Missing,
+            Some(m) => Missing::parse(m).ok_or_else(|| format!("unknown TreatMissingData {m}"))?,
+        };
+        let period = self.period.ok_or("no Period")?;
+        if period < 60 || period % 60 != 0 {
+            return Err(format!("Period {period}: only whole minutes are replayed"));
+        }
+        let n = self
+            .evaluation_periods
+            .ok_or("no EvaluationPeriods")?
+            .max(1);
+        Ok(Rule {
+            period,
+            evaluation_periods: n,
+            datapoints_to_alarm: self.datapoints_to_alarm.unwrap_or(n),
+            threshold: self.threshold.ok_or("no Threshold")?,
+            comparison,
+            missing,
+            statistic,
+            range: range.unwrap_or(Rule::default_range(n)),
+        })
+    }
+}
+
+/// Read the metric alarms of a `describe-alarms` export.
+pub fn read(file: &Path) -> Result<Vec<MetricAlarm>, ExportError> {
+    let pages: Vec<Page> = read_pages(file)?;
+    Ok(pages.into_iter().flat_map(|p| p.metric_alarms).collect())
+}
