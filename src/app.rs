@@ -6,14 +6,17 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use ctreplay::cli::{Cli, Command, PatternArgs, PresetsArgs, ScanArgs, SynthArgs, TestPatternArgs};
+use ctreplay::audit;
+use ctreplay::cli::{
+    AuditArgs, Cli, Command, Input, PatternArgs, PresetsArgs, ScanArgs, SynthArgs, TestPatternArgs,
+};
 use ctreplay::detect::{Detector, Filter};
-use ctreplay::exports::metric_filters;
+use ctreplay::exports::{alarms, history, metric_filters};
 use ctreplay::filter::presets;
 use ctreplay::progress::Bar;
 use ctreplay::report::{self, sanitize::sanitize, FilterInfo, Format, Query, View};
-use ctreplay::scan::{self, ScanOptions};
-use ctreplay::source::{local, TimeWindow};
+use ctreplay::scan::{self, ScanOptions, ScanReport};
+use ctreplay::source::{local, Listing, TimeWindow};
 use ctreplay::synth;
 
 /// Everything was read.
@@ -22,11 +25,14 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_USAGE: u8 = 1;
 /// The scan finished but some objects (or parts of them) could not be read.
 pub const EXIT_PARTIAL: u8 = 2;
+/// The audit found gaps (it takes precedence over [`EXIT_PARTIAL`]).
+pub const EXIT_GAPS: u8 = 3;
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::Audit(args) => run_audit(args),
         Command::Synth(args) => run_synth(args),
         Command::Presets(args) => run_presets(args),
         Command::TestPattern(args) => run_test_pattern(args),
@@ -91,70 +97,50 @@ fn describe(filters: &[Filter]) -> Vec<FilterInfo> {
         .collect()
 }
 
-fn run_scan(args: ScanArgs) -> Result<u8> {
-    if let (Some(s), Some(u)) = (args.since, args.until) {
+/// Check the shared options and turn them into scan options.
+fn scan_options(input: &Input) -> Result<ScanOptions> {
+    if let (Some(s), Some(u)) = (input.since, input.until) {
         if s >= u {
             bail!("--since must be before --until");
         }
     }
-    if args.threads == Some(0) {
+    if input.threads == Some(0) {
         bail!("--threads must be at least 1");
     }
-    let filters = match &args.metric_filters {
-        Some(file) => export_filters(file)?,
-        None => vec![pattern_filter(&args.pattern)?],
-    };
-    let listing = local::list(&args.paths)?;
     let defaults = ScanOptions::default();
-    let opts = ScanOptions {
+    Ok(ScanOptions {
         window: TimeWindow {
-            since: args.since,
-            until: args.until,
-            skew: args.delivery_skew,
+            since: input.since,
+            until: input.until,
+            skew: input.delivery_skew,
         },
-        accounts: args.accounts,
-        regions: args.regions,
-        max_inflated: args.max_inflated_size,
-        max_record: usize::try_from(args.max_record_size).unwrap_or(usize::MAX),
-        validate: args.validate,
-        threads: args.threads.unwrap_or(defaults.threads),
-    };
-    let detector = Detector::new(filters);
-    if !args.quiet {
-        for f in detector.filters() {
-            for n in f.pattern.notes() {
-                eprintln!(
-                    "ctreplay: note: filter {}: {}",
-                    sanitize(&f.name),
-                    sanitize(n)
-                );
-            }
-        }
-    }
+        accounts: input.accounts.clone(),
+        regions: input.regions.clone(),
+        max_inflated: input.max_inflated_size,
+        max_record: usize::try_from(input.max_record_size).unwrap_or(usize::MAX),
+        validate: input.validate,
+        threads: input.threads.unwrap_or(defaults.threads),
+    })
+}
+
+/// Scan with a progress bar; print the problems and the timing line.
+fn scan_with_progress(
+    listing: &Listing,
+    detector: &Detector,
+    opts: &ScanOptions,
+    quiet: bool,
+) -> ScanReport {
     let stored: u64 = listing.objects.iter().map(|o| o.size).sum();
-    let bar = Bar::new(listing.objects.len() as u64, stored, args.quiet);
+    let bar = Bar::new(listing.objects.len() as u64, stored, quiet);
     let started = Instant::now();
-    let result = scan::scan(&listing, &detector, &opts, &bar);
+    let result = scan::scan(listing, detector, opts, &bar);
     bar.finish();
     let elapsed = started.elapsed().as_secs_f64();
-
-    let query = Query {
-        filters: describe(detector.filters()),
-        names: detector.names().to_vec(),
-        since: args.since,
-        until: args.until,
-    };
-    let view = View::new(&query, &result);
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    report::write(args.format, &view, &mut out).context("writing the report")?;
-    out.flush().context("writing the report")?;
-
     let t = &result.totals;
     for e in &t.errors {
         eprintln!("ctreplay: {}: {}", sanitize(&e.object), sanitize(&e.reason));
     }
-    if !args.quiet {
+    if !quiet {
         eprintln!(
             "ctreplay: {} records in {} objects, {:.1} MB of JSON in {:.2} s ({:.0} MB/s)",
             t.records_scanned,
@@ -164,16 +150,159 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
             t.bytes_inflated as f64 / 1e6 / elapsed.max(1e-9)
         );
     }
+    result
+}
+
+/// The exit code for a scan that finished: 2 when something was unreadable.
+fn partial_code(result: &ScanReport) -> u8 {
+    let t = &result.totals;
     if t.errors.is_empty() {
-        Ok(EXIT_OK)
+        EXIT_OK
     } else {
         eprintln!(
             "ctreplay: {} problem(s) in {} object(s); the records that could be read are included",
             t.errors.len(),
             t.objects_failed
         );
-        Ok(EXIT_PARTIAL)
+        EXIT_PARTIAL
     }
+}
+
+fn print_notes(detector: &Detector, quiet: bool) {
+    if quiet {
+        return;
+    }
+    for f in detector.filters() {
+        for n in f.pattern.notes() {
+            eprintln!(
+                "ctreplay: note: filter {}: {}",
+                sanitize(&f.name),
+                sanitize(n)
+            );
+        }
+    }
+}
+
+fn run_scan(args: ScanArgs) -> Result<u8> {
+    let opts = scan_options(&args.input)?;
+    let filters = match &args.metric_filters {
+        Some(file) => export_filters(file)?,
+        None => vec![pattern_filter(&args.pattern)?],
+    };
+    let listing = local::list(&args.input.paths)?;
+    let detector = Detector::new(filters);
+    print_notes(&detector, args.input.quiet);
+    let result = scan_with_progress(&listing, &detector, &opts, args.input.quiet);
+
+    let query = Query {
+        filters: describe(detector.filters()),
+        names: detector.names().to_vec(),
+        since: args.input.since,
+        until: args.input.until,
+    };
+    let view = View::new(&query, &result);
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    report::write(args.format, &view, &mut out).context("writing the report")?;
+    out.flush().context("writing the report")?;
+    Ok(partial_code(&result))
+}
+
+fn run_audit(args: AuditArgs) -> Result<u8> {
+    let opts = scan_options(&args.input)?;
+    if !matches!(args.format, Format::Text | Format::Json) {
+        bail!("the audit report is text or json");
+    }
+    let inputs = match (&args.metric_filters, &args.alarms) {
+        (None, None) => audit::Inputs::recommended(),
+        (Some(f), a) => audit::Inputs {
+            filters: metric_filters::read(f)?,
+            alarms: match a {
+                Some(a) => alarms::read(a)?,
+                None => vec![],
+            },
+            history: None,
+            defaulted: false,
+        },
+        (None, Some(_)) => {
+            bail!("--alarms needs --metric-filters: the filters say which metric an alarm watches")
+        }
+    };
+    let inputs = audit::Inputs {
+        history: match &args.history {
+            Some(h) => Some(history::read(h)?),
+            None => None,
+        },
+        ..inputs
+    };
+    let assumptions = audit::Assumptions {
+        delivery_delay_seconds: args.delivery_delay.num_seconds(),
+        match_window_seconds: args.match_window.num_seconds(),
+        evaluation_range_periods: args.evaluation_range,
+    };
+    let listing = local::list(&args.input.paths)?;
+    let quiet = args.input.quiet;
+
+    // Pass 1: the exported patterns and the pipeline changes.
+    let first = audit::model::build(&inputs.filters, &inputs.alarms, &[], inputs.defaulted);
+    let filters = audit::scan_filters(&first).context("an exported metric filter")?;
+    let names: Vec<String> = filters.iter().map(|f| f.name.clone()).collect();
+    let detector = Detector::for_audit(filters);
+    print_notes(&detector, quiet);
+    let mut result = scan_with_progress(&listing, &detector, &opts, quiet);
+    let changes = audit::timeline::changes(&result.totals.pipeline);
+    let model = audit::model::build(&inputs.filters, &inputs.alarms, &changes, inputs.defaulted);
+    // Pass 2, only when CloudTrail shows patterns the exports do not have.
+    let all =
+        audit::scan_filters(&model).context("a metric filter pattern recorded by CloudTrail")?;
+    if all.iter().any(|f| !names.contains(&f.name)) {
+        if !quiet {
+            eprintln!("ctreplay: CloudTrail shows earlier filter patterns; scanning again with every version");
+        }
+        result = scan_with_progress(&listing, &Detector::for_audit(all), &opts, quiet);
+    }
+    let times = result
+        .totals
+        .events
+        .iter()
+        .chain(&result.totals.blind_spots)
+        .chain(&result.totals.pipeline)
+        .map(|e| e.time);
+    let span = match (args.input.since, args.input.until) {
+        (Some(s), Some(u)) => Some((s, u)),
+        _ => {
+            let (lo, hi) = times.fold(
+                (None, None),
+                |(lo, hi): (
+                    Option<chrono::DateTime<chrono::Utc>>,
+                    Option<chrono::DateTime<chrono::Utc>>,
+                ),
+                 t| {
+                    (
+                        Some(lo.map_or(t, |l| l.min(t))),
+                        Some(hi.map_or(t, |h| h.max(t))),
+                    )
+                },
+            );
+            lo.zip(hi)
+                .map(|(l, h)| (args.input.since.unwrap_or(l), args.input.until.unwrap_or(h)))
+        }
+    };
+    let result_audit = audit::assemble(&inputs, &model, &result, changes, &assumptions, span);
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    match args.format {
+        Format::Json => audit::report::write_json(&result_audit, &result.totals.errors, &mut out),
+        _ => audit::report::write_text(&result_audit, &result.totals.errors, &mut out),
+    }
+    .context("writing the report")?;
+    out.flush().context("writing the report")?;
+    let partial = partial_code(&result);
+    Ok(if result_audit.summary.gaps > 0 {
+        EXIT_GAPS
+    } else {
+        partial
+    })
 }
 
 fn run_presets(args: PresetsArgs) -> Result<u8> {

@@ -23,6 +23,10 @@ pub enum Command {
     /// Find the six security-group events (and the changes the alarm cannot
     /// see) in CloudTrail log objects.
     Scan(ScanArgs),
+    /// Replay the alarm over the logs and compare with the deployed one:
+    /// what it caught, what it missed, when it was blind (exit code 3 on
+    /// gaps).
+    Audit(AuditArgs),
     /// Write a synthetic CloudTrail trail with a manifest of exact counts.
     Synth(SynthArgs),
     /// List the named patterns (CIS controls by benchmark version, Security
@@ -50,21 +54,12 @@ pub struct PatternArgs {
     pub preset: Option<String>,
 }
 
-/// `ctreplay scan`.
+/// What to read and how: shared by `scan` and `audit`.
 #[derive(Debug, Args)]
-pub struct ScanArgs {
+pub struct Input {
     /// Files and folders to scan (folders are walked for *.json.gz and *.json).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-
-    /// The pattern to evaluate.
-    #[command(flatten)]
-    pub pattern: PatternArgs,
-
-    /// Evaluate every filter of an `aws logs describe-metric-filters`
-    /// export, each reported under its name.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["pattern", "pattern_file", "preset"])]
-    pub metric_filters: Option<PathBuf>,
 
     /// Only events at or after this time (RFC 3339, or a date = midnight UTC).
     #[arg(long, value_parser = units::parse_time, value_name = "TIME")]
@@ -89,10 +84,6 @@ pub struct ScanArgs {
     #[arg(long, default_value = "1h", value_parser = units::parse_duration, value_name = "DURATION")]
     pub delivery_skew: chrono::Duration,
 
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
@@ -113,6 +104,66 @@ pub struct ScanArgs {
     /// (slower; reports records without eventName or eventTime).
     #[arg(long)]
     pub validate: bool,
+}
+
+/// `ctreplay scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// What to read.
+    #[command(flatten)]
+    pub input: Input,
+
+    /// The pattern to evaluate.
+    #[command(flatten)]
+    pub pattern: PatternArgs,
+
+    /// Evaluate every filter of an `aws logs describe-metric-filters`
+    /// export, each reported under its name.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["pattern", "pattern_file", "preset"])]
+    pub metric_filters: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// `ctreplay audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// What to read.
+    #[command(flatten)]
+    pub input: Input,
+
+    /// `aws cloudwatch describe-alarms` export (needs --metric-filters).
+    #[arg(long, value_name = "FILE", requires = "metric_filters")]
+    pub alarms: Option<PathBuf>,
+
+    /// `aws logs describe-metric-filters` export.
+    #[arg(long, value_name = "FILE")]
+    pub metric_filters: Option<PathBuf>,
+
+    /// `aws cloudwatch describe-alarm-history` export (needs --alarms).
+    #[arg(long, value_name = "FILE", requires = "alarms")]
+    pub history: Option<PathBuf>,
+
+    /// Delay from eventTime to the datapoint (CloudTrail's delivery to
+    /// CloudWatch Logs, about 5 minutes).
+    #[arg(long, default_value = "5m", value_parser = units::parse_duration, value_name = "DURATION")]
+    pub delivery_delay: chrono::Duration,
+
+    /// How long after a change an actual ALARM transition still counts as
+    /// the one the replay expects.
+    #[arg(long, default_value = "20m", value_parser = units::parse_duration, value_name = "DURATION")]
+    pub match_window: chrono::Duration,
+
+    /// Periods an alarm fetches per evaluation (default: 5, or more for
+    /// long EvaluationPeriods; AWS does not publish it).
+    #[arg(long, value_name = "N")]
+    pub evaluation_range: Option<usize>,
+
+    /// Output format (text or json).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 /// `ctreplay presets`.
@@ -176,9 +227,16 @@ mod tests {
             panic!("not scan");
         };
         let d = crate::scan::ScanOptions::default();
+        let a = a.input;
         assert_eq!(a.delivery_skew, d.window.skew);
         assert_eq!(a.max_inflated_size, d.max_inflated);
         assert_eq!(a.max_record_size as usize, d.max_record);
         assert_eq!(a.validate, d.validate);
+        let Command::Audit(b) = Cli::parse_from(["ctreplay", "audit", "x"]).command else {
+            panic!("not audit");
+        };
+        let d = crate::audit::Assumptions::default();
+        assert_eq!(b.delivery_delay.num_seconds(), d.delivery_delay_seconds);
+        assert_eq!(b.match_window.num_seconds(), d.match_window_seconds);
     }
 }

@@ -87,6 +87,38 @@ const BLIND_SPOTS: &[(&str, When, &str)] = &[
      "untags a security group (tag-based IAM conditions may change who can modify it)"),
 ];
 
+/// CloudTrail events that change the alarm pipeline itself (domain.md 7):
+/// metric filters, alarms, the trail, and the SNS topics alarms notify.
+pub const PIPELINE_EVENTS: &[&str] = &[
+    "PutMetricFilter",
+    "DeleteMetricFilter",
+    "DeleteLogGroup",
+    "PutMetricAlarm",
+    "DeleteAlarms",
+    "SetAlarmState",
+    "DisableAlarmActions",
+    "EnableAlarmActions",
+    "CreateTrail",
+    "UpdateTrail",
+    "DeleteTrail",
+    "StopLogging",
+    "StartLogging",
+    "PutEventSelectors",
+    "CreateTopic",
+    "DeleteTopic",
+    "Subscribe",
+    "Unsubscribe",
+    "ConfirmSubscription",
+    "SetTopicAttributes",
+    "SetSubscriptionAttributes",
+];
+
+/// Whether `name` is a security-group change: one of the six, or one of
+/// the other names of domain.md 6.1 (without their conditions).
+pub fn is_security_group_change(name: &str) -> bool {
+    SECURITY_GROUP_EVENTS.contains(&name) || BLIND_SPOTS.iter().any(|(n, _, _)| *n == name)
+}
+
 /// What a decoded record is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -125,11 +157,21 @@ pub struct Detector {
     filters: Vec<Filter>,
     names: Vec<String>,
     prefilter: Prefilter,
+    pipeline: bool,
 }
 
 impl Detector {
     /// Evaluate `filters` (at least one) and look for blind spots.
     pub fn new(filters: Vec<Filter>) -> Self {
+        Detector::build(filters, false)
+    }
+
+    /// As [`Detector::new`], and also collect the [`PIPELINE_EVENTS`].
+    pub fn for_audit(filters: Vec<Filter>) -> Self {
+        Detector::build(filters, true)
+    }
+
+    fn build(filters: Vec<Filter>, pipeline: bool) -> Self {
         assert!(!filters.is_empty(), "a detector needs a filter");
         let mut names = Vec::new();
         for f in &filters {
@@ -144,10 +186,10 @@ impl Detector {
         // only, so it is a sound literal (see `prefilter`); most share
         // "SecurityGroup".
         let mut literals: Option<Vec<Vec<u8>>> = Some(vec![b"SecurityGroup".to_vec()]);
-        for (name, _, _) in BLIND_SPOTS {
-            if let Some(l) = literals.as_mut() {
-                l.push(name.as_bytes().to_vec());
-            }
+        let extra = BLIND_SPOTS.iter().map(|(n, _, _)| *n);
+        let pipeline_names = PIPELINE_EVENTS.iter().copied().filter(|_| pipeline);
+        if let Some(l) = literals.as_mut() {
+            l.extend(extra.chain(pipeline_names).map(|n| n.as_bytes().to_vec()));
         }
         for f in &filters {
             match (f.pattern.need(), literals.as_mut()) {
@@ -163,6 +205,7 @@ impl Detector {
             filters,
             names,
             prefilter,
+            pipeline,
         }
     }
 
@@ -180,6 +223,11 @@ impl Detector {
     /// The event names the filters compare `eventName` with.
     pub fn names(&self) -> &[String] {
         &self.names
+    }
+
+    /// Whether a record named `name` is collected as a pipeline change.
+    pub fn is_pipeline(&self, name: &str) -> bool {
+        self.pipeline && PIPELINE_EVENTS.contains(&name)
     }
 
     /// The prefilter that rules out records before decoding.

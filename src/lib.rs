@@ -14,14 +14,17 @@
 //! - [`detect`] decides: matched by a filter, a blind spot, or neither;
 //! - [`scan`] runs all of that in parallel and merges the results;
 //! - [`periods`] turns matches into alarm periods and notifications;
+//! - [`alarm`] replays CloudWatch alarms minute by minute, and [`audit`]
+//!   compares that replay with the deployed configuration and its history;
 //! - [`report`] prints them.
 //!
-//! [`exports`] reads AWS CLI exports (metric filters); [`testpattern`] is
+//! [`exports`] reads AWS CLI exports (metric filters, alarms, history); [`testpattern`] is
 //! `test-metric-filter` offline; [`synth`] writes realistic synthetic
 //! trails for tests and benchmarks.
 #![deny(missing_docs)]
 
 pub mod alarm;
+pub mod audit;
 pub mod cli;
 pub mod detect;
 pub mod error;

@@ -29,20 +29,16 @@ pub const EVALUATION_RANGE: i64 = 5;
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Breach {
     /// Period start (UTC).
-    #[serde(serialize_with = "ser_time")]
+    #[serde(serialize_with = "crate::record::ser_time")]
     pub start: DateTime<Utc>,
     /// Period end, exclusive.
-    #[serde(serialize_with = "ser_time")]
+    #[serde(serialize_with = "crate::record::ser_time")]
     pub end: DateTime<Utc>,
     /// Sum of the metric in the period (matched events).
     pub sum: u64,
     /// Whether the alarm sends an ALARM notification at this period
     /// (under the `EVALUATION_RANGE` assumption).
     pub notifies: bool,
-}
-
-fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&crate::record::format_time(t))
 }
 
 /// The periods and notification counts of one filter's metric.
@@ -124,6 +120,7 @@ mod tests {
             object: String::new(),
             record: 0,
             filters: vec!["f".into()],
+            request: None,
             why_unseen: None,
         }
     }

@@ -64,13 +64,28 @@ pub struct Event {
     /// Names of the filters that match it (empty for blind spots).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub filters: Vec<String>,
+    /// For pipeline changes: `requestParameters` as recorded.
+    #[serde(rename = "requestParameters", skip_serializing_if = "Option::is_none")]
+    pub request: Option<serde_json::Value>,
     /// For blind spots: what the change does (no filter matches it).
     #[serde(rename = "whyUnseen", skip_serializing_if = "Option::is_none")]
     pub why_unseen: Option<&'static str>,
 }
 
-fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+/// Serde helper: a time in [`format_time`]'s format.
+pub fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format_time(t))
+}
+
+/// Serde helper: an optional time in [`format_time`]'s format, or null.
+pub fn ser_opt_time<S: serde::Serializer>(
+    t: &Option<DateTime<Utc>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&format_time(t)),
+        None => s.serialize_none(),
+    }
 }
 
 /// The one timestamp format of all machine output.
@@ -156,6 +171,7 @@ pub fn extract(
         object: object.to_owned(),
         record,
         filters: vec![],
+        request: None,
         why_unseen: None,
     }
 }

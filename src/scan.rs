@@ -1,7 +1,7 @@
 //! The parallel scan: objects -> inflate -> split -> prefilter -> decode ->
 //! classify, merged into one [`ScanReport`].
 //!
-//! Each pool thread owns one [`Worker`] (inflater, block buffer, simd-json
+//! Each pool thread owns one `Worker` (inflater, block buffer, simd-json
 //! buffers) and one [`Totals`] accumulator for the whole scan. Threads take
 //! the next object from a shared cursor over the list sorted largest first,
 //! so the long poles start early and small objects fill the gaps at the
@@ -129,6 +129,8 @@ pub struct Totals {
     pub events: Vec<Event>,
     /// Blind-spot events (before de-duplication).
     pub blind_spots: Vec<Event>,
+    /// Changes to the alarm pipeline, when the detector collects them.
+    pub pipeline: Vec<Event>,
     /// Problems, per object.
     pub errors: Vec<ErrorEntry>,
 }
@@ -147,6 +149,7 @@ impl Totals {
         self.bytes_inflated += o.bytes_inflated;
         self.events.extend(o.events);
         self.blind_spots.extend(o.blind_spots);
+        self.pipeline.extend(o.pipeline);
         self.errors.extend(o.errors);
         self
     }
@@ -333,7 +336,11 @@ fn pre_skip(obj: &ObjectRef, opts: &ScanOptions) -> Option<SkipReason> {
 /// Sort, de-duplicate by eventID, and sort the errors.
 fn finish(mut t: Totals) -> ScanReport {
     let mut dropped = 0;
-    for list in [&mut t.events, &mut t.blind_spots] {
+    for (list, counted) in [
+        (&mut t.events, true),
+        (&mut t.blind_spots, true),
+        (&mut t.pipeline, false),
+    ] {
         // Keep the copy from the first object by location, whichever
         // worker found it, so the choice is deterministic.
         list.sort_by(|a, b| {
@@ -343,7 +350,9 @@ fn finish(mut t: Totals) -> ScanReport {
         });
         let before = list.len();
         list.dedup_by(|later, first| !later.id.is_empty() && later.id == first.id);
-        dropped += (before - list.len()) as u64;
+        if counted {
+            dropped += (before - list.len()) as u64;
+        }
         list.sort_by(|a, b| {
             a.time
                 .cmp(&b.time)
@@ -448,6 +457,12 @@ fn read_stream<R: Read>(
     Ok(())
 }
 
+/// Whether `--account` / `--region` keep the event.
+fn selected(opts: &ScanOptions, ev: &Event) -> bool {
+    (opts.accounts.is_empty() || opts.accounts.contains(&ev.account))
+        && (opts.regions.is_empty() || opts.regions.contains(&ev.region))
+}
+
 fn process_spans(
     w: &mut Buffers,
     first_index: u64,
@@ -482,6 +497,23 @@ fn process_spans(
         };
         let (verdict, name) = det.classify(&w.buf[w.spans[i].clone()], &value);
         let time = record::event_time(&value);
+        if let (Some(n), Ok(t)) = (name, &time) {
+            if det.is_pipeline(n) && opts.window.contains(*t) {
+                let mut ev = record::extract(
+                    &value,
+                    n,
+                    *t,
+                    obj.key.account.as_deref(),
+                    &obj.location,
+                    index,
+                );
+                ev.request = record::get(&value, &["requestParameters"])
+                    .and_then(|r| serde_json::to_value(r).ok());
+                if selected(opts, &ev) {
+                    acc.pipeline.push(ev);
+                }
+            }
+        }
         let outcome = match (verdict, name) {
             (_, None) if opts.validate => {
                 errors.push(ObjectErrorKind::Record {
@@ -524,9 +556,7 @@ fn process_spans(
             &obj.location,
             index,
         );
-        if (!opts.accounts.is_empty() && !opts.accounts.contains(&ev.account))
-            || (!opts.regions.is_empty() && !opts.regions.contains(&ev.region))
-        {
+        if !selected(opts, &ev) {
             continue;
         }
         match outcome {

@@ -3,6 +3,7 @@
 mod util;
 
 mod alarm_cases;
+mod audit;
 mod bad_input;
 mod conformance;
 mod decoder_props;

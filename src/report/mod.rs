@@ -171,3 +171,21 @@ pub fn write(format: Format, view: &View<'_>, out: &mut dyn Write) -> io::Result
         Format::Csv => csv::write(view, out),
     }
 }
+
+/// The "Could not read" block of the text reports.
+pub fn write_errors(errors: &[ErrorEntry], out: &mut dyn Write) -> io::Result<()> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "Could not read ({}):", errors.len())?;
+    for e in errors {
+        writeln!(
+            out,
+            "  {}: {}",
+            sanitize::sanitize(&e.object),
+            sanitize::sanitize(&e.reason)
+        )?;
+    }
+    Ok(())
+}

@@ -201,12 +201,5 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
-    if !view.errors().is_empty() {
-        writeln!(out)?;
-        writeln!(out, "Could not read ({}):", view.errors().len())?;
-        for e in view.errors() {
-            writeln!(out, "  {}: {}", sanitize(&e.object), sanitize(&e.reason))?;
-        }
-    }
-    Ok(())
+    super::write_errors(view.errors(), out)
 }

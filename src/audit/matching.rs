@@ -1,0 +1,197 @@
+//! Did it fire: replayed notifications against the exported alarm history
+//! (domain.md 3.5, 3.7, 4.1).
+//!
+//! A replayed notification matches the earliest unmatched actual
+//! transition into ALARM of the same alarm between its first event and
+//! that time plus the match window. Its Action item (same alarm, within a
+//! minute after the transition) says whether the SNS publish succeeded.
+//! Notifications older than the history's first item cannot be judged:
+//! history expires after 30 days (two weeks in older accounts).
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::replay::Episode;
+use super::{Finding, Severity};
+use crate::alarm::State;
+use crate::exports::history::{Item, Kind};
+use crate::record::format_time;
+
+/// Counts of the matching.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    /// Actual transitions into ALARM inside the replayed time span.
+    pub actual_notifications: u64,
+    /// Fired and delivered.
+    pub caught: u64,
+    /// Fired, but the action failed or did not run.
+    pub delivery_failed: u64,
+    /// Should have fired and did not.
+    pub missed: u64,
+    /// Fired with no replayed cause.
+    pub unexplained: u64,
+    /// Older than the history.
+    pub unjudgeable: u64,
+}
+
+/// Match and set each episode's verdict; returns counts and findings.
+pub fn judge(
+    episodes: &mut [Episode],
+    history: &[Item],
+    window: Duration,
+    span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    forced: &[(String, DateTime<Utc>)],
+) -> (Counts, Vec<Finding>) {
+    let mut counts = Counts::default();
+    let mut findings = Vec::new();
+    let covered_from = history.iter().map(|i| i.time).min();
+    let actual: Vec<&Item> = history
+        .iter()
+        .filter(|i| {
+            matches!(
+                i.kind,
+                Kind::StateUpdate {
+                    to: State::Alarm,
+                    ..
+                }
+            )
+        })
+        .collect();
+    let mut used = vec![false; actual.len()];
+    let mut order: Vec<usize> = (0..episodes.len()).collect();
+    order.sort_by_key(|&i| (episodes[i].first_event.unwrap_or(episodes[i].start), i));
+    for i in order {
+        let ep = &mut episodes[i];
+        if !ep.notifies {
+            ep.verdict = "silent".into();
+            continue;
+        }
+        let from = ep.first_event.unwrap_or(ep.start);
+        let until = from + window;
+        let hit = actual.iter().enumerate().position(|(k, a)| {
+            !used[k]
+                && a.alarm == ep.alarm
+                && a.time >= from - Duration::minutes(1)
+                && a.time <= until
+        });
+        match hit {
+            Some(k) => {
+                used[k] = true;
+                let a = actual[k];
+                ep.actual = Some(a.time);
+                let action = history.iter().find(|h| {
+                    h.alarm == ep.alarm
+                        && matches!(h.kind, Kind::Action { .. })
+                        && h.time >= a.time - Duration::seconds(5)
+                        && h.time <= a.time + Duration::minutes(1)
+                });
+                match action.map(|h| &h.kind) {
+                    Some(Kind::Action {
+                        succeeded: true, ..
+                    }) => {
+                        ep.verdict = "caught".into();
+                        counts.caught += 1;
+                    }
+                    other => {
+                        ep.verdict = "delivery_failed".into();
+                        counts.delivery_failed += 1;
+                        let why = match (other, action) {
+                            (Some(Kind::Action { target, .. }), Some(h)) => format!(
+                                "the action on {} failed: {}",
+                                target.as_deref().unwrap_or("its target"),
+                                h.summary
+                            ),
+                            _ => "no Action item follows the transition (actions disabled or no action configured)".to_owned(),
+                        };
+                        findings.push(Finding::new(
+                            "delivery_failed",
+                            Severity::Gap,
+                            Some(a.time),
+                            format!(
+                                "alarm {:?} went to ALARM at {} for the change at {}, but {why}",
+                                ep.alarm,
+                                format_time(&a.time),
+                                format_time(&from)
+                            ),
+                            "check the SNS topic, its access policy and its subscriptions",
+                        ));
+                    }
+                }
+            }
+            None if covered_from.is_none_or(|c| from < c) => {
+                ep.verdict = "unjudgeable".into();
+                counts.unjudgeable += 1;
+                findings.push(Finding::new(
+                    "unjudgeable",
+                    Severity::Info,
+                    Some(from),
+                    format!(
+                        "alarm {:?} should have notified for the change at {}, which is older than the exported history ({}); history is kept 30 days",
+                        ep.alarm,
+                        format_time(&from),
+                        covered_from.map_or("empty".into(), |c| format!("from {}", format_time(&c)))
+                    ),
+                    "",
+                ));
+            }
+            None => {
+                ep.verdict = "missed".into();
+                counts.missed += 1;
+                findings.push(Finding::new(
+                    "missed",
+                    Severity::Gap,
+                    Some(from),
+                    format!(
+                        "alarm {:?} should have gone to ALARM between {} and {} (replayed at {}), and the history shows no such transition",
+                        ep.alarm,
+                        format_time(&from),
+                        format_time(&until),
+                        format_time(&ep.start)
+                    ),
+                    "compare the deployed filter and alarm with the replayed ones; check the trail's CloudWatch Logs delivery",
+                ));
+            }
+        }
+    }
+    for (k, a) in actual.iter().enumerate() {
+        match span {
+            Some((from, to)) if a.time >= from && a.time <= to + window => {}
+            _ => continue,
+        }
+        counts.actual_notifications += 1;
+        if used[k] {
+            continue;
+        }
+        let set = forced
+            .iter()
+            .find(|(n, t)| *n == a.alarm && (a.time - *t).num_seconds().abs() <= 120);
+        match set {
+            Some((_, t)) => findings.push(Finding::new(
+                "forced_transition",
+                Severity::Info,
+                Some(a.time),
+                format!(
+                    "alarm {:?} went to ALARM at {} by SetAlarmState at {}",
+                    a.alarm,
+                    format_time(&a.time),
+                    format_time(t)
+                ),
+                "",
+            )),
+            None => {
+                counts.unexplained += 1;
+                findings.push(Finding::new(
+                    "unexplained",
+                    Severity::Info,
+                    Some(a.time),
+                    format!(
+                        "alarm {:?} went to ALARM at {} and no replayed change explains it (events outside the scanned logs, or a filter that matches more than the scan saw)",
+                        a.alarm,
+                        format_time(&a.time)
+                    ),
+                    "",
+                ));
+            }
+        }
+    }
+    (counts, findings)
+}

@@ -1,0 +1,352 @@
+//! Replay each alarm over the metric its filters would have published.
+//!
+//! A matched event publishes `metricValue` on every linked filter whose
+//! version in force at the datapoint time matched it; the datapoint time
+//! is eventTime plus the delivery delay (domain.md 2.3 CT6, 2.4). No
+//! datapoint is published while a trail-level blind window is open.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde::Serialize;
+
+use super::model::{AlarmModel, Model};
+use super::Assumptions;
+use crate::alarm::machine::{self, Machine};
+use crate::alarm::{Series, State};
+use crate::record::{format_time, Event};
+
+/// One stretch of ALARM.
+#[derive(Debug, Clone, Serialize)]
+pub struct Episode {
+    /// The alarm.
+    pub alarm: String,
+    /// Transition into ALARM (evaluation instant).
+    #[serde(serialize_with = "crate::record::ser_time")]
+    pub start: DateTime<Utc>,
+    /// Transition out (None: still in ALARM when the logs end).
+    #[serde(serialize_with = "crate::record::ser_opt_time")]
+    pub end: Option<DateTime<Utc>>,
+    /// eventIDs of the matched events whose datapoints fall inside.
+    pub events: Vec<String>,
+    /// eventTime of the earliest of those (the trigger).
+    #[serde(serialize_with = "crate::record::ser_opt_time")]
+    pub first_event: Option<DateTime<Utc>>,
+    /// Whether the transition would have sent an SNS notification.
+    pub notifies: bool,
+    /// Why not, when it does not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why_silent: Option<String>,
+    /// caught, delivery_failed, missed, unjudgeable, or replayed (no
+    /// history given), or silent.
+    pub verdict: String,
+    /// The matching actual ALARM transition, with history.
+    #[serde(
+        serialize_with = "crate::record::ser_opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub actual: Option<DateTime<Utc>>,
+}
+
+/// What happened to one matched event, per alarm.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fate {
+    /// Inside a notifying episode of this alarm (index into episodes).
+    Notified(usize),
+    /// Inside an episode that sent nothing.
+    Silent(usize, String),
+    /// A datapoint, but the alarm did not go to ALARM for it.
+    NoTransition(String),
+    /// No datapoint: why.
+    NoDatapoint(String),
+}
+
+/// The replay of every alarm.
+#[derive(Debug, Default)]
+pub struct Replay {
+    /// Episodes, by alarm then time.
+    pub episodes: Vec<Episode>,
+    /// Per matched event (same order as the scan's events): per alarm.
+    pub fates: Vec<Vec<(String, Fate)>>,
+    /// Alarms that could not be replayed, and why.
+    pub skipped: Vec<(String, String)>,
+}
+
+fn at(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
+}
+
+/// Replay every alarm of `model` over `events`.
+pub fn run(model: &Model, events: &[Event], a: &Assumptions) -> Replay {
+    let mut out = Replay {
+        fates: vec![Vec::new(); events.len()],
+        ..Replay::default()
+    };
+    for alarm in &model.alarms {
+        replay_alarm(model, alarm, events, a, &mut out);
+    }
+    out
+}
+
+fn replay_alarm(
+    model: &Model,
+    alarm: &AlarmModel,
+    events: &[Event],
+    a: &Assumptions,
+    out: &mut Replay,
+) {
+    let Some(metric) = alarm.metric() else {
+        out.skipped
+            .push((alarm.name.clone(), "no metric (metric math?)".into()));
+        return;
+    };
+    let linked: Vec<_> = model
+        .filters
+        .iter()
+        .filter(|f| (f.namespace.clone(), f.metric.clone()) == metric)
+        .collect();
+    let delay = Duration::seconds(a.delivery_delay_seconds);
+    let mut series = Series::default();
+    let mut points: Vec<Option<i64>> = vec![None; events.len()];
+    let mut no_point: Vec<Option<String>> = vec![None; events.len()];
+    for (i, e) in events.iter().enumerate() {
+        let d = e.time + delay;
+        if let Some(w) = model
+            .trail_blind
+            .iter()
+            .find(|w| w.blinds && w.contains(e.time))
+        {
+            no_point[i] = Some(w.cause.clone());
+            continue;
+        }
+        let mut hit = false;
+        let mut why = if linked.is_empty() {
+            format!("no metric filter publishes {}/{}", metric.0, metric.1)
+        } else {
+            String::new()
+        };
+        for f in &linked {
+            match f.at(d) {
+                None => why = format!("metric filter {:?} was not in place", f.name),
+                Some(p) => {
+                    let name = f.detector_name(p);
+                    if e.filters.contains(&name) {
+                        series.add(d.timestamp(), f.value.unwrap_or(1.0));
+                        hit = true;
+                    } else if why.is_empty() {
+                        why = format!(
+                            "the pattern of {:?} in force then does not match it",
+                            f.name
+                        );
+                    }
+                }
+            }
+        }
+        if hit {
+            points[i] = Some(d.timestamp().div_euclid(60) * 60);
+        } else {
+            no_point[i] = Some(if why.is_empty() {
+                "no filter matched it".into()
+            } else {
+                why
+            });
+        }
+    }
+    // Evaluate.
+    let first_data = series.minutes().next();
+    let changes: Vec<i64> = alarm
+        .versions
+        .iter()
+        .filter_map(|(t, _)| *t)
+        .chain(alarm.actions.iter().map(|(t, _)| *t))
+        .chain(alarm.forced.iter().map(|(t, _)| *t))
+        .map(|t| t.timestamp())
+        .collect();
+    let Some(start) = first_data.into_iter().chain(changes.iter().copied()).min() else {
+        for (i, why) in no_point.into_iter().enumerate() {
+            if let Some(w) = why {
+                out.fates[i].push((alarm.name.clone(), Fate::NoDatapoint(w)));
+            }
+        }
+        return;
+    };
+    let mut rules = Vec::new();
+    for (_, v) in &alarm.versions {
+        if let Some(cfg) = v {
+            match cfg.rule(a.evaluation_range_periods) {
+                Ok(r) => rules.push(r),
+                Err(why) => out.skipped.push((alarm.name.clone(), why)),
+            }
+        }
+    }
+    let Some(widest) = rules
+        .iter()
+        .max_by_key(|r| r.range.max(r.evaluation_periods) as i64 * r.period)
+    else {
+        return;
+    };
+    let reach = widest.range.max(widest.evaluation_periods) as i64 * widest.period;
+    let from = (start - widest.period).div_euclid(60) * 60;
+    let to = series
+        .minutes()
+        .last()
+        .unwrap_or(start)
+        .max(changes.iter().copied().max().unwrap_or(start))
+        + reach
+        + 120;
+    let mut instants = machine::instants(widest, &series, from, to);
+    instants.extend(changes.iter().map(|t| (t.div_euclid(60) + 1) * 60));
+    instants.sort_unstable();
+    instants.dedup();
+
+    let mut m: Option<Machine> = None;
+    let mut current: Option<usize> = None;
+    let mut transitions: Vec<(i64, State, State, bool, Option<String>)> = Vec::new();
+    let mut forced = alarm.forced.iter().peekable();
+    for t in instants {
+        let now = at(t);
+        let cfg = alarm.at(now - Duration::seconds(1));
+        let version = alarm.version_at(now - Duration::seconds(1));
+        match cfg {
+            None => {
+                if let Some(old) = m.take() {
+                    if old.state() == State::Alarm {
+                        transitions.push((
+                            t,
+                            State::Alarm,
+                            State::InsufficientData,
+                            false,
+                            Some("alarm deleted".into()),
+                        ));
+                    }
+                }
+                current = None;
+            }
+            Some(c) => {
+                if current != version {
+                    current = version;
+                    match c.rule(a.evaluation_range_periods) {
+                        Ok(r) => match &mut m {
+                            Some(mm) => mm.set_rule(r),
+                            None => {
+                                let mut fresh = Machine::new(r);
+                                // An alarm that existed before the logs
+                                // begin is already in its steady state.
+                                let preexisting =
+                                    version.is_some_and(|v| alarm.versions[v].0.is_none());
+                                if preexisting {
+                                    let _ = fresh.evaluate(&series, t);
+                                }
+                                m = Some(fresh);
+                            }
+                        },
+                        Err(_) => m = None,
+                    }
+                }
+            }
+        }
+        let Some(mm) = m.as_mut() else { continue };
+        while let Some((ft, st)) = forced.peek() {
+            if ft.timestamp() >= t {
+                break;
+            }
+            if let Some(tr) = mm.force(ft.timestamp(), *st, "SetAlarmState") {
+                transitions.push((
+                    tr.at,
+                    tr.from,
+                    tr.to,
+                    false,
+                    Some("forced by SetAlarmState".into()),
+                ));
+            }
+            forced.next();
+        }
+        if let Some(tr) = mm.evaluate(&series, t) {
+            let cfg = alarm.at(now).or(cfg);
+            let (notifies, why) = match cfg {
+                _ if tr.to != State::Alarm => (false, None),
+                None => (false, Some("the alarm did not exist".to_owned())),
+                Some(_) if !alarm.actions_at(now) => {
+                    (false, Some("alarm actions were disabled".to_owned()))
+                }
+                Some(c)
+                    if !c.alarm_actions.iter().any(|x| x.contains(":sns:"))
+                        && alarm.source != super::model::Source::Recommended =>
+                {
+                    (
+                        false,
+                        Some("no SNS topic among the alarm actions".to_owned()),
+                    )
+                }
+                Some(_) => (true, None),
+            };
+            transitions.push((tr.at, tr.from, tr.to, notifies, why));
+        }
+    }
+    // Episodes.
+    let first_episode = out.episodes.len();
+    let mut open: Option<Episode> = None;
+    for (t, _from, to, notifies, why) in transitions {
+        if to == State::Alarm {
+            if open.is_none() {
+                open = Some(Episode {
+                    alarm: alarm.name.clone(),
+                    start: at(t),
+                    end: None,
+                    events: vec![],
+                    first_event: None,
+                    notifies,
+                    why_silent: if notifies {
+                        None
+                    } else {
+                        why.or(Some("forced by SetAlarmState".into()))
+                    },
+                    verdict: String::new(),
+                    actual: None,
+                });
+            }
+        } else if let Some(mut e) = open.take() {
+            e.end = Some(at(t));
+            out.episodes.push(e);
+        }
+    }
+    if let Some(e) = open.take() {
+        out.episodes.push(e);
+    }
+    // Fates.
+    for (i, p) in points.iter().enumerate() {
+        let fate = match p {
+            None => match &no_point[i] {
+                Some(w) => Fate::NoDatapoint(w.clone()),
+                None => continue,
+            },
+            Some(minute) => {
+                let seen = minute + 60;
+                match out.episodes[first_episode..]
+                    .iter()
+                    .position(|e| e.start.timestamp() <= seen && e.end.is_none_or(|end| seen < end.timestamp()))
+                {
+                    Some(k) => {
+                        let idx = first_episode + k;
+                        let ep = &mut out.episodes[idx];
+                        ep.events.push(events[i].id.clone());
+                        ep.first_event = Some(ep.first_event.map_or(events[i].time, |f| f.min(events[i].time)));
+                        // Inside an ALARM that started long before: the
+                        // alarm was stuck there; this change notified no one.
+                        let stuck = seen - ep.start.timestamp() > reach + widest.period;
+                        if ep.notifies && !stuck {
+                            Fate::Notified(idx)
+                        } else if stuck {
+                            Fate::Silent(idx, format!("the alarm had been in ALARM since {}", format_time(&ep.start)))
+                        } else {
+                            Fate::Silent(idx, ep.why_silent.clone().unwrap_or_default())
+                        }
+                    }
+                    None => Fate::NoTransition(match alarm.at(at(*minute)) {
+                        None => "the alarm did not exist".into(),
+                        Some(_) => "the alarm did not go to ALARM for it (threshold, statistic or datapoints to alarm)".into(),
+                    }),
+                }
+            }
+        };
+        out.fates[i].push((alarm.name.clone(), fate));
+    }
+}

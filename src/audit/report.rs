@@ -1,0 +1,160 @@
+//! The audit report: a one-screen text verdict an auditor can paste, and
+//! the JSON document (schema in the README).
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{Audit, Severity};
+use crate::record::format_time;
+use crate::report::sanitize::sanitize;
+use crate::scan::ErrorEntry;
+
+/// Bumped when a key is renamed or removed.
+pub const AUDIT_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    #[serde(flatten)]
+    audit: &'a Audit,
+    errors: &'a [ErrorEntry],
+}
+
+/// Write the JSON document.
+pub fn write_json(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> io::Result<()> {
+    let doc = Document {
+        schema_version: AUDIT_SCHEMA_VERSION,
+        audit,
+        errors,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
+}
+
+fn finding_line(out: &mut dyn Write, f: &super::Finding) -> io::Result<()> {
+    let when = f
+        .time
+        .map_or(String::new(), |t| format!(" {}", format_time(&t)));
+    writeln!(out, "  [{}]{when} {}", f.kind, sanitize(&f.detail))
+}
+
+/// Write the text verdict.
+pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> io::Result<()> {
+    let s = &audit.summary;
+    let a = &audit.assumptions;
+    writeln!(out, "Audit of the security-group-changes alarm pipeline")?;
+    for al in &audit.alarms {
+        writeln!(
+            out,
+            "  alarm {} ({:?}) on {} fed by {}",
+            sanitize(&al.name),
+            al.source,
+            sanitize(&al.metric),
+            if al.filters.is_empty() {
+                "no metric filter".into()
+            } else {
+                sanitize(&al.filters.join(", ")).into_owned()
+            }
+        )?;
+    }
+    writeln!(
+        out,
+        "  assumptions: datapoint at eventTime + {} s; ALARM within {} s of the change counts as the same; evaluation range {}",
+        a.delivery_delay_seconds,
+        a.match_window_seconds,
+        a.evaluation_range_periods.map_or("5 periods (AWS does not publish it)".into(), |r| format!("{r} periods"))
+    )?;
+    writeln!(out)?;
+    match s.coverage {
+        Some(c) => writeln!(
+            out,
+            "Coverage: {} of {} security-group changes {} ({:.0}%)",
+            s.notified,
+            s.security_group_changes,
+            if s.actual_notifications.is_some() {
+                "produced a delivered notification"
+            } else {
+                "would have produced a notification"
+            },
+            c * 100.0
+        )?,
+        None => writeln!(
+            out,
+            "Coverage: no security-group changes in the scanned logs"
+        )?,
+    }
+    match s.actual_notifications {
+        Some(n) => writeln!(
+            out,
+            "Notifications: {} replayed, {} in the history; {} caught, {} delivery failed, {} missed, {} unexplained, {} too old to judge",
+            s.replayed_notifications, n, s.caught, s.delivery_failed, s.missed, s.unexplained, s.unjudgeable
+        )?,
+        None => writeln!(
+            out,
+            "Notifications: {} replayed (no --history given, so none judged)",
+            s.replayed_notifications
+        )?,
+    }
+    if !audit.episodes.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "ALARM episodes")?;
+        for e in &audit.episodes {
+            writeln!(
+                out,
+                "  {} .. {}  {}  {} event(s)  {}{}",
+                format_time(&e.start),
+                e.end.map_or("(still in ALARM)".into(), |t| format_time(&t)),
+                sanitize(&e.alarm),
+                e.events.len(),
+                e.verdict,
+                e.why_silent
+                    .as_deref()
+                    .map_or(String::new(), |w| format!(": {w}"))
+            )?;
+        }
+    }
+    let gaps: Vec<_> = audit
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Gap)
+        .collect();
+    writeln!(out)?;
+    if gaps.is_empty() {
+        writeln!(out, "Verdict: covered. No gaps found.")?;
+    } else {
+        writeln!(out, "Verdict: {} gap(s)", gaps.len())?;
+        for f in &gaps {
+            finding_line(out, f)?;
+            if !f.fix.is_empty() {
+                writeln!(out, "      fix: {}", sanitize(&f.fix))?;
+            }
+        }
+    }
+    let info: Vec<_> = audit
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Info)
+        .collect();
+    if !info.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Notes")?;
+        for f in info {
+            finding_line(out, f)?;
+        }
+    }
+    if !audit.timeline.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Pipeline changes recorded by CloudTrail")?;
+        for c in &audit.timeline {
+            writeln!(
+                out,
+                "  {}  {}  {}",
+                format_time(&c.time),
+                sanitize(&c.actor),
+                sanitize(&c.detail)
+            )?;
+        }
+    }
+    crate::report::write_errors(errors, out)
+}
