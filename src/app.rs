@@ -228,13 +228,29 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
             bail!("--alarms needs --metric-filters: the filters say which metric an alarm watches")
         }
     };
-    let inputs = audit::Inputs {
-        history: match &args.history {
-            Some(h) => Some(history::read(h)?),
-            None => None,
-        },
-        ..inputs
+    let history = match &args.history {
+        Some(h) => {
+            let items = history::read(h)?;
+            let mut unknown: Vec<&str> = items
+                .iter()
+                .map(|i| i.alarm.as_str())
+                .filter(|n| !inputs.alarms.iter().any(|a| a.alarm_name == *n))
+                .collect();
+            unknown.sort_unstable();
+            unknown.dedup();
+            for n in unknown {
+                eprintln!(
+                    "ctreplay: {}: AlarmHistoryItems name alarm {:?}, which {} does not hold; its items are not judged",
+                    h.display(),
+                    sanitize(n),
+                    args.alarms.as_deref().map_or("the alarms export".into(), |a| a.display().to_string())
+                );
+            }
+            Some(items)
+        }
+        None => None,
     };
+    let inputs = audit::Inputs { history, ..inputs };
     let assumptions = audit::Assumptions {
         delivery_delay_seconds: args.delivery_delay.num_seconds(),
         match_window_seconds: args.match_window.num_seconds(),

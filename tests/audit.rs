@@ -354,6 +354,29 @@ fn misconfigured_alarms_are_findings_with_fixes() {
         .iter()
         .all(|f| f["detail"].is_string() && f["kind"].is_string()));
     assert_eq!(v["summary"]["notified"], 0);
+
+    // With defaultValue 0 the metric is dense: missing data never occurs,
+    // the alarm sits in OK between bursts and notifies again.
+    let mut alarms: Value =
+        serde_json::from_str(&std::fs::read_to_string(export("alarms.json")).unwrap()).unwrap();
+    alarms["MetricAlarms"][0]["TreatMissingData"] = json!("breaching");
+    std::fs::write(&file, alarms.to_string()).unwrap();
+    let mut filters: Value =
+        serde_json::from_str(&std::fs::read_to_string(export("metric-filters-cis5.json")).unwrap())
+            .unwrap();
+    filters["metricFilters"][0]["metricTransformations"][0]["defaultValue"] = json!(0.0);
+    let ffile = dir.path().join("filters.json");
+    std::fs::write(&ffile, filters.to_string()).unwrap();
+    let (v, code) = audit_json(&[
+        &sample(),
+        "--metric-filters",
+        ffile.to_str().unwrap(),
+        "--alarms",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{}", v["findings"]);
+    assert_eq!(v["summary"]["notified"], 8);
+    assert_eq!(v["summary"]["replayed_notifications"], 1);
 }
 
 #[test]

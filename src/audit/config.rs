@@ -79,11 +79,13 @@ pub fn filter_findings(name: &str, pattern: &Pattern, out: &mut Vec<Finding>) ->
 }
 
 /// Findings about an alarm on a security-group metric whose filter
-/// publishes `value` per event; `unit` is the filter's unit.
+/// publishes `value` per event; `unit` is the filter's unit; `dense` says
+/// the filter has a `defaultValue`, so data is rarely missing.
 pub fn alarm_findings(
     a: &MetricAlarm,
     value: Option<f64>,
     unit: Option<&str>,
+    dense: bool,
     out: &mut Vec<Finding>,
 ) {
     let name = &a.alarm_name;
@@ -142,6 +144,7 @@ pub fn alarm_findings(
         );
     }
     match rule.missing {
+        _ if dense => {}
         Missing::Breaching => push(
             "treat_missing_breaching",
             Severity::Gap,

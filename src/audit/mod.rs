@@ -300,7 +300,7 @@ pub fn assemble(
     span: Option<(DateTime<Utc>, DateTime<Utc>)>,
 ) -> Audit {
     let events = &report.totals.events;
-    let mut replay = replay::run(model, events, a);
+    let mut replay = replay::run(model, events, a, span);
     let mut findings = Vec::new();
 
     // Configuration.
@@ -350,6 +350,7 @@ pub fn assemble(
                     cfg,
                     f.and_then(|f| f.value),
                     f.and_then(|f| f.unit.as_deref()),
+                    f.is_some_and(|f| f.default_value.is_some()),
                     &mut findings,
                 );
                 if f.is_some_and(|f| f.value.is_none()) {

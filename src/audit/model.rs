@@ -37,6 +37,8 @@ pub struct FilterModel {
     pub value_text: String,
     /// The unit it publishes.
     pub unit: Option<String>,
+    /// `defaultValue`: published for minutes with events but no match.
+    pub default_value: Option<f64>,
     /// From when (None: from the beginning), which pattern (None: absent).
     pub versions: Vec<(Option<DateTime<Utc>>, Option<String>)>,
     /// The exported pattern, if the filter was exported.
@@ -224,6 +226,7 @@ pub fn build(
                 value: parse_value(&t.metric_value),
                 value_text: t.metric_value.clone(),
                 unit: t.unit.clone(),
+                default_value: t.default_value,
                 versions,
                 exported: Some(f.filter_pattern.clone()),
                 log_group: f.log_group_name.clone(),
@@ -284,6 +287,7 @@ fn apply_filter_changes(fmodels: &mut Vec<FilterModel>, changes: &[Change]) {
                             value: Some(1.0),
                             value_text: "1".into(),
                             unit: None,
+                            default_value: None,
                             versions: vec![(None, None)],
                             exported: None,
                             log_group: Some(log_group.clone()),

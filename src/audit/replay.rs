@@ -74,16 +74,45 @@ fn at(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
 }
 
-/// Replay every alarm of `model` over `events`.
-pub fn run(model: &Model, events: &[Event], a: &Assumptions) -> Replay {
+/// Replay every alarm of `model` over `events`; `span` is the time the
+/// logs cover, over which a filter's `defaultValue` is published.
+pub fn run(
+    model: &Model,
+    events: &[Event],
+    a: &Assumptions,
+    span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+) -> Replay {
     let mut out = Replay {
         fates: vec![Vec::new(); events.len()],
         ..Replay::default()
     };
     for alarm in &model.alarms {
-        replay_alarm(model, alarm, events, a, &mut out);
+        replay_alarm(model, alarm, events, a, span, &mut out);
     }
     out
+}
+
+/// `defaultValue` is published for every minute in which the log group
+/// received events and the filter matched none (domain.md 2.2 MF5). A
+/// trail receives events every minute on any busy account, so every
+/// minute of the span without a match gets the default: the metric is
+/// dense and missing-data handling no longer applies.
+fn add_defaults(
+    series: &mut Series,
+    matched: &std::collections::BTreeSet<i64>,
+    value: f64,
+    span: (DateTime<Utc>, DateTime<Utc>),
+    delay: Duration,
+) {
+    let from = (span.0 + delay).timestamp().div_euclid(60) * 60;
+    let to = (span.1 + delay).timestamp();
+    let mut m = from;
+    while m <= to {
+        if !matched.contains(&m) {
+            series.add(m, value);
+        }
+        m += 60;
+    }
 }
 
 fn replay_alarm(
@@ -91,6 +120,7 @@ fn replay_alarm(
     alarm: &AlarmModel,
     events: &[Event],
     a: &Assumptions,
+    span: Option<(DateTime<Utc>, DateTime<Utc>)>,
     out: &mut Replay,
 ) {
     let Some(metric) = alarm.metric() else {
@@ -107,6 +137,7 @@ fn replay_alarm(
     let mut series = Series::default();
     let mut points: Vec<Option<i64>> = vec![None; events.len()];
     let mut no_point: Vec<Option<String>> = vec![None; events.len()];
+    let mut matched_minutes = std::collections::BTreeSet::new();
     for (i, e) in events.iter().enumerate() {
         let d = e.time + delay;
         if let Some(w) = model
@@ -142,6 +173,7 @@ fn replay_alarm(
         }
         if hit {
             points[i] = Some(d.timestamp().div_euclid(60) * 60);
+            matched_minutes.insert(d.timestamp().div_euclid(60) * 60);
         } else {
             no_point[i] = Some(if why.is_empty() {
                 "no filter matched it".into()
@@ -149,6 +181,13 @@ fn replay_alarm(
                 why
             });
         }
+    }
+    // With a default value the metric is dense while the logs last; past
+    // their end nothing is known, so the replay stops there.
+    let mut dense_until = None;
+    if let (Some(span), Some(v)) = (span, linked.iter().find_map(|f| f.default_value)) {
+        add_defaults(&mut series, &matched_minutes, v, span, delay);
+        dense_until = Some((span.1 + delay).timestamp());
     }
     // Evaluate.
     let first_data = series.minutes().next();
@@ -192,6 +231,7 @@ fn replay_alarm(
         .max(changes.iter().copied().max().unwrap_or(start))
         + reach
         + 120;
+    let to = dense_until.map_or(to, |d| to.min(d + 60));
     let mut instants = machine::instants(widest, &series, from, to);
     instants.extend(changes.iter().map(|t| (t.div_euclid(60) + 1) * 60));
     instants.sort_unstable();
