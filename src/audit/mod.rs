@@ -532,6 +532,10 @@ pub fn assemble(
         let (kind, fix) = match o.status.as_str() {
             "blind_spot" => ("blind_spot", "add the event name to the metric filter's pattern"),
             "not_notified" if blind => ("change_while_blind", "keep the trail, filter, alarm and its actions in place; alarm on changes to them (CIS 4.5)"),
+            "not_notified" if o.why.as_deref().is_some_and(|w| w.contains("in ALARM since")) => (
+                "change_during_alarm",
+                "the alarm sends nothing while it stays in ALARM; notify per change with an EventBridge rule on the event names",
+            ),
             "not_notified" => ("change_not_notified", "fix the alarm configuration findings above"),
             _ => continue,
         };

@@ -32,6 +32,9 @@ pub fn write_json(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
     out.write_all(b"\n")
 }
 
+/// Findings of one kind shown in the text report.
+const PER_KIND: usize = 5;
+
 fn finding_line(out: &mut dyn Write, f: &super::Finding) -> io::Result<()> {
     let when = f
         .time
@@ -124,11 +127,33 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
         writeln!(out, "Verdict: covered. No gaps found.")?;
     } else {
         writeln!(out, "Verdict: {} gap(s)", gaps.len())?;
+        // One screen: a few of each kind; JSON lists them all.
+        let mut shown: Vec<(&str, usize)> = Vec::new();
         for f in &gaps {
+            let n = match shown.iter_mut().find(|(k, _)| *k == f.kind) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    shown.push((&f.kind, 1));
+                    1
+                }
+            };
+            if n > PER_KIND {
+                continue;
+            }
             finding_line(out, f)?;
-            if !f.fix.is_empty() {
+            if !f.fix.is_empty() && n == 1 {
                 writeln!(out, "      fix: {}", sanitize(&f.fix))?;
             }
+        }
+        for (kind, n) in shown.iter().filter(|(_, n)| *n > PER_KIND) {
+            writeln!(
+                out,
+                "  ... and {} more [{kind}] (--format json lists them all)",
+                n - PER_KIND
+            )?;
         }
     }
     let info: Vec<_> = audit
