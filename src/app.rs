@@ -16,7 +16,7 @@ use ctreplay::filter::presets;
 use ctreplay::progress::Bar;
 use ctreplay::report::{self, sanitize::sanitize, FilterInfo, Format, Query, View};
 use ctreplay::scan::{self, ScanOptions, ScanReport};
-use ctreplay::source::{local, Listing, TimeWindow};
+use ctreplay::source::{local, s3, TimeWindow};
 use ctreplay::synth;
 
 /// Everything was read.
@@ -123,26 +123,71 @@ fn scan_options(input: &Input) -> Result<ScanOptions> {
     })
 }
 
-/// Scan with a progress bar; print the problems and the timing line.
-fn scan_with_progress(
-    listing: &Listing,
-    detector: &Detector,
-    opts: &ScanOptions,
-    quiet: bool,
-) -> ScanReport {
-    let stored: u64 = listing.objects.iter().map(|o| o.size).sum();
-    let bar = Bar::new(listing.objects.len() as u64, stored, quiet);
+/// Where the input paths point.
+enum Where {
+    Local(Vec<std::path::PathBuf>),
+    S3(Vec<s3::S3Url>),
+}
+
+fn locate(input: &Input) -> Result<Where> {
+    let mut urls = Vec::new();
+    for p in &input.paths {
+        if let Some(u) = p.to_str().and_then(s3::S3Url::parse) {
+            urls.push(u.map_err(anyhow::Error::msg)?);
+        }
+    }
+    match urls.len() {
+        0 => Ok(Where::Local(input.paths.clone())),
+        n if n == input.paths.len() => Ok(Where::S3(urls)),
+        _ => bail!("S3 URLs and local paths cannot be mixed in one scan"),
+    }
+}
+
+fn s3_options(input: &Input) -> s3::S3Options {
+    s3::S3Options {
+        region: input.bucket_region.clone(),
+        profile: input.profile.clone(),
+        endpoint_url: input.endpoint_url.clone(),
+        path_style: input.path_style,
+        no_sign: input.no_sign_request,
+        concurrency: input.s3_concurrency.max(1),
+        max_attempts: input.s3_max_attempts.max(1),
+        ..s3::S3Options::default()
+    }
+}
+
+/// Scan the input with a progress bar; print the problems and the timing
+/// line. S3 problems that end the scan are errors.
+fn scan_input(input: &Input, detector: &Detector, opts: &ScanOptions) -> Result<ScanReport> {
+    let quiet = input.quiet;
     let started = Instant::now();
-    let result = scan::scan(listing, detector, opts, &bar);
-    bar.finish();
+    let result = match locate(input)? {
+        Where::Local(paths) => {
+            let listing = local::list(&paths)?;
+            let stored: u64 = listing.objects.iter().map(|o| o.size).sum();
+            let bar = Bar::new(listing.objects.len() as u64, stored, quiet);
+            let r = scan::scan(&listing, detector, opts, &bar);
+            bar.finish();
+            r
+        }
+        Where::S3(urls) => {
+            let bar = Bar::spinner(quiet);
+            let r = s3::scan(&urls, &s3_options(input), detector, opts, &bar);
+            bar.finish();
+            r?
+        }
+    };
     let elapsed = started.elapsed().as_secs_f64();
     let t = &result.totals;
     for e in &t.errors {
         eprintln!("ctreplay: {}: {}", sanitize(&e.object), sanitize(&e.reason));
     }
     if !quiet {
+        let requests = result.requests.map_or(String::new(), |q| {
+            format!("; {} LIST and {} GET requests", q.list_calls, q.get_calls)
+        });
         eprintln!(
-            "ctreplay: {} records in {} objects, {:.1} MB of JSON in {:.2} s ({:.0} MB/s)",
+            "ctreplay: {} records in {} objects, {:.1} MB of JSON in {:.2} s ({:.0} MB/s){requests}",
             t.records_scanned,
             t.objects_scanned + t.objects_failed,
             t.bytes_inflated as f64 / 1e6,
@@ -150,7 +195,7 @@ fn scan_with_progress(
             t.bytes_inflated as f64 / 1e6 / elapsed.max(1e-9)
         );
     }
-    result
+    Ok(result)
 }
 
 /// The exit code for a scan that finished: 2 when something was unreadable.
@@ -189,10 +234,9 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
         Some(file) => export_filters(file)?,
         None => vec![pattern_filter(&args.pattern)?],
     };
-    let listing = local::list(&args.input.paths)?;
     let detector = Detector::new(filters);
     print_notes(&detector, args.input.quiet);
-    let result = scan_with_progress(&listing, &detector, &opts, args.input.quiet);
+    let result = scan_input(&args.input, &detector, &opts)?;
 
     let query = Query {
         filters: describe(detector.filters()),
@@ -256,7 +300,6 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
         match_window_seconds: args.match_window.num_seconds(),
         evaluation_range_periods: args.evaluation_range,
     };
-    let listing = local::list(&args.input.paths)?;
     let quiet = args.input.quiet;
 
     // Pass 1: the exported patterns and the pipeline changes.
@@ -265,7 +308,7 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
     let names: Vec<String> = filters.iter().map(|f| f.name.clone()).collect();
     let detector = Detector::for_audit(filters);
     print_notes(&detector, quiet);
-    let mut result = scan_with_progress(&listing, &detector, &opts, quiet);
+    let mut result = scan_input(&args.input, &detector, &opts)?;
     let changes = audit::timeline::changes(&result.totals.pipeline);
     let model = audit::model::build(&inputs.filters, &inputs.alarms, &changes, inputs.defaulted);
     // Pass 2, only when CloudTrail shows patterns the exports do not have.
@@ -275,7 +318,7 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
         if !quiet {
             eprintln!("ctreplay: CloudTrail shows earlier filter patterns; scanning again with every version");
         }
-        result = scan_with_progress(&listing, &Detector::for_audit(all), &opts, quiet);
+        result = scan_input(&args.input, &Detector::for_audit(all), &opts)?;
     }
     let times = result
         .totals

@@ -104,6 +104,57 @@ pub struct Input {
     /// (slower; reports records without eventName or eventTime).
     #[arg(long)]
     pub validate: bool,
+
+    /// Region of the bucket (default: from the AWS configuration chain).
+    #[arg(
+        long,
+        value_name = "REGION",
+        help_heading = "S3 (paths given as s3://bucket/prefix)"
+    )]
+    pub bucket_region: Option<String>,
+
+    /// Named AWS profile (default: AWS_PROFILE, then default).
+    #[arg(
+        long,
+        value_name = "NAME",
+        help_heading = "S3 (paths given as s3://bucket/prefix)"
+    )]
+    pub profile: Option<String>,
+
+    /// S3-compatible endpoint, e.g. http://127.0.0.1:9000.
+    #[arg(
+        long,
+        value_name = "URL",
+        help_heading = "S3 (paths given as s3://bucket/prefix)"
+    )]
+    pub endpoint_url: Option<String>,
+
+    /// Path-style addressing (endpoint/bucket/key), for most S3-compatible servers.
+    #[arg(long, help_heading = "S3 (paths given as s3://bucket/prefix)")]
+    pub path_style: bool,
+
+    /// Anonymous requests, for public buckets.
+    #[arg(long, help_heading = "S3 (paths given as s3://bucket/prefix)")]
+    pub no_sign_request: bool,
+
+    /// GetObject requests in flight (and listings in parallel).
+    #[arg(
+        long,
+        default_value_t = 32,
+        value_name = "N",
+        help_heading = "S3 (paths given as s3://bucket/prefix)"
+    )]
+    pub s3_concurrency: usize,
+
+    /// Attempts per S3 request; throttling and transient errors are retried
+    /// with backoff.
+    #[arg(
+        long,
+        default_value_t = 5,
+        value_name = "N",
+        help_heading = "S3 (paths given as s3://bucket/prefix)"
+    )]
+    pub s3_max_attempts: u32,
 }
 
 /// `ctreplay scan`.
@@ -228,6 +279,9 @@ mod tests {
         };
         let d = crate::scan::ScanOptions::default();
         let a = a.input;
+        let s3 = crate::source::s3::S3Options::default();
+        assert_eq!(a.s3_concurrency, s3.concurrency);
+        assert_eq!(a.s3_max_attempts, s3.max_attempts);
         assert_eq!(a.delivery_skew, d.window.skew);
         assert_eq!(a.max_inflated_size, d.max_inflated);
         assert_eq!(a.max_record_size as usize, d.max_record);

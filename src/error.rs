@@ -103,6 +103,9 @@ pub enum ObjectErrorKind {
         /// What is wrong with it.
         reason: String,
     },
+    /// A remote object could not be fetched (after the retries).
+    #[error("fetch failed: {0}")]
+    Fetch(String),
 }
 
 /// A failure tied to the object (file path or S3 key) it happened in.

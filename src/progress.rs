@@ -39,6 +39,30 @@ impl Bar {
         }
     }
 
+    /// A spinner for sources whose size is not known up front (S3: objects
+    /// are fetched while the listing goes on).
+    pub fn spinner(quiet: bool) -> Bar {
+        let bar = if quiet || !std::io::stderr().is_terminal() {
+            ProgressBar::hidden()
+        } else {
+            let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(8));
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bytes} {binary_bytes_per_sec} {msg}",
+                )
+                .expect("valid template"),
+            );
+            b.enable_steady_tick(std::time::Duration::from_millis(125));
+            b
+        };
+        bar.set_message("listing");
+        Bar {
+            bar,
+            objects: 0,
+            done: AtomicU64::new(0),
+        }
+    }
+
     /// Remove the bar from the terminal.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
@@ -55,8 +79,12 @@ impl Progress for Bar {
         // per object costs a string format and nothing more.
         let n = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         if !self.bar.is_hidden() {
-            self.bar
-                .set_message(format!("{n}/{} objects", self.objects));
+            if self.objects == 0 {
+                self.bar.set_message(format!("{n} objects"));
+            } else {
+                self.bar
+                    .set_message(format!("{n}/{} objects", self.objects));
+            }
         }
     }
 }

@@ -154,7 +154,8 @@ impl Totals {
         self
     }
 
-    fn skip(&mut self, r: SkipReason) {
+    /// Count one object skipped for `r`.
+    pub fn skip(&mut self, r: SkipReason) {
         *self.objects_skipped.entry(r).or_default() += 1;
     }
 }
@@ -166,6 +167,17 @@ pub struct ScanReport {
     pub totals: Totals,
     /// Events dropped because their eventID was already reported.
     pub duplicates_dropped: u64,
+    /// Requests a remote source made, when the source was remote.
+    pub requests: Option<Requests>,
+}
+
+/// Requests made to a remote source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Requests {
+    /// Listing pages requested.
+    pub list_calls: u64,
+    /// Objects requested (retries not counted).
+    pub get_calls: u64,
 }
 
 /// Receives progress as the scan goes; must be cheap and thread-safe.
@@ -292,6 +304,66 @@ pub fn scan(
     finish(per_thread.into_iter().fold(pre, Totals::merge))
 }
 
+/// One object from a remote source: its reference and a stream of its
+/// stored bytes, or why the stream could not be opened.
+pub type Fetched = (ObjectRef, Result<Box<dyn Read + Send>, String>);
+
+/// Scan objects handed out by `next` (a remote source's fetch queue) until
+/// it returns None. `pre` holds what the source counted itself (objects
+/// listed, skipped by key, listing errors).
+pub fn scan_queue(
+    next: &(dyn Fn() -> Option<Fetched> + Sync),
+    pre: Totals,
+    det: &Detector,
+    opts: &ScanOptions,
+    progress: &dyn Progress,
+) -> ScanReport {
+    let job = Job::new(det, opts, progress);
+    let run_thread = || {
+        let mut w = Worker::new();
+        let mut acc = Totals::default();
+        while let Some((obj, src)) = next() {
+            let mut errors = Vec::new();
+            let outcome = match src {
+                Ok(reader) => read_stream(&mut w, reader, &obj, job, &mut acc, &mut errors),
+                Err(reason) => Err(ObjectErrorKind::Fetch(reason)),
+            };
+            if let Err(kind) = outcome {
+                errors.push(kind);
+            }
+            note_errors(&mut acc, &obj.location, errors);
+            progress.object_done();
+        }
+        acc
+    };
+    let per_thread = match rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+    {
+        Ok(pool) => pool.broadcast(|_| run_thread()),
+        Err(_) => vec![run_thread()],
+    };
+    finish(per_thread.into_iter().fold(pre, Totals::merge))
+}
+
+/// Add what a source counted itself (objects listed, skipped by key,
+/// listing errors) to a finished report.
+pub fn merge_into(mut report: ScanReport, pre: Totals) -> ScanReport {
+    let t = &mut report.totals;
+    t.objects_listed += pre.objects_listed;
+    for (k, v) in pre.objects_skipped {
+        *t.objects_skipped.entry(k).or_default() += v;
+    }
+    t.errors.extend(pre.errors);
+    t.errors.sort();
+    report
+}
+
+/// Whether the key layout rules the object out before it is fetched.
+pub fn skip_reason(obj: &ObjectRef, opts: &ScanOptions) -> Option<SkipReason> {
+    pre_skip(obj, opts)
+}
+
 /// Scan one object from any reader (tests, fuzzing, benches, remote
 /// sources). `obj.path` is not used; `obj.location` names it.
 pub fn scan_reader<R: Read>(
@@ -365,6 +437,7 @@ fn finish(mut t: Totals) -> ScanReport {
     ScanReport {
         totals: t,
         duplicates_dropped: dropped,
+        requests: None,
     }
 }
 

@@ -11,4 +11,5 @@ mod output;
 mod pattern_props;
 mod patterns_cli;
 mod real_data;
+mod s3;
 mod synthetic;

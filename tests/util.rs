@@ -37,12 +37,17 @@ pub fn scan_json(args: &[&str]) -> (Value, i32) {
     (v, out.status.code().expect("exited"))
 }
 
+/// `data` gzipped.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
 /// gzip `data` into `path` (parents created).
 pub fn write_gz(path: &Path, data: &[u8]) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(data).unwrap();
-    std::fs::write(path, e.finish().unwrap()).unwrap();
+    std::fs::write(path, gzip(data)).unwrap();
 }
 
 /// (eventTime, eventName) of every event in a JSON report list.

@@ -81,6 +81,10 @@ pub struct Summary {
     blind_spots: u64,
     blind_spots_by_event: BTreeMap<String, u64>,
     errors: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    list_calls: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    get_calls: Option<u64>,
 }
 
 impl Summary {
@@ -130,6 +134,8 @@ impl Summary {
             blind_spots: t.blind_spots.len() as u64,
             blind_spots_by_event: blind_by_event,
             errors: t.errors.len() as u64,
+            list_calls: r.requests.map(|q| q.list_calls),
+            get_calls: r.requests.map(|q| q.get_calls),
         }
     }
 }

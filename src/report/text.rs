@@ -145,6 +145,9 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
         },
         s.objects_failed
     )?;
+    if let (Some(l), Some(g)) = (s.list_calls, s.get_calls) {
+        writeln!(out, "  S3 requests: {l} LIST, {g} GET")?;
+    }
     writeln!(
         out,
         "  records: {} scanned, {} decoded; {:.1} MB stored, {:.1} MB of JSON",

@@ -41,7 +41,10 @@ pub struct KeyInfo {
 
 /// Events in an object may be stamped up to this long *after* the file-name
 /// time: the name has minute precision and service hosts' clocks differ.
-const FUTURE_SLACK: Duration = Duration::minutes(5);
+const FUTURE_SLACK: Duration = Duration::minutes(FUTURE_SLACK_SECONDS / 60);
+
+/// [`FUTURE_SLACK`] in seconds, for listings that work on dates.
+pub const FUTURE_SLACK_SECONDS: i64 = 300;
 
 /// A `[since, until)` event-time range and the assumed delivery delay.
 #[derive(Debug, Clone, Copy)]

@@ -6,6 +6,7 @@
 
 pub mod keys;
 pub mod local;
+pub mod s3;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,526 @@
+//! `ctreplay scan s3://...` against a real S3 server (moto's server mode,
+//! started by scripts/test.sh). Without the server these tests fail and say
+//! how to start it; they never skip.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::Output;
+use std::sync::{Arc, Mutex};
+
+use assert_cmd::Command;
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::Client;
+use serde_json::Value;
+
+use crate::util::{ctreplay, gzip, testdata};
+
+/// The S3 server's endpoint, from scripts/test.sh.
+fn endpoint() -> String {
+    std::env::var("CTREPLAY_TEST_S3_ENDPOINT").unwrap_or_else(|_| {
+        panic!(
+            "the S3 tests need an S3-compatible server: run `bash scripts/test.sh`, which installs and \
+             starts moto, or start one yourself (pip install 'moto[server]'; moto_server -p 5000) and set \
+             CTREPLAY_TEST_S3_ENDPOINT=http://127.0.0.1:5000"
+        )
+    })
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Runtime::new().expect("tokio runtime")
+}
+
+fn client(endpoint: &str) -> Client {
+    let conf = aws_sdk_s3::config::Builder::new()
+        .behavior_version(BehaviorVersion::latest())
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .force_path_style(true)
+        .build();
+    Client::from_conf(conf)
+}
+
+/// A fresh bucket holding `objects` (key, bytes).
+fn bucket_with(name: &str, objects: Vec<(String, Vec<u8>)>) -> String {
+    let ep = endpoint();
+    let bucket = format!("ctreplay-{name}-{}", std::process::id());
+    let c = client(&ep);
+    runtime().block_on(async {
+        c.create_bucket()
+            .bucket(&bucket)
+            .send()
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot create bucket {bucket} at {ep}: {}",
+                    aws_sdk_s3::error::DisplayErrorContext(&e)
+                )
+            });
+        use futures::stream::{self, StreamExt};
+        let puts: Vec<_> = stream::iter(objects)
+            .map(|(k, v)| {
+                let c = c.clone();
+                let bucket = bucket.clone();
+                async move {
+                    c.put_object()
+                        .bucket(&bucket)
+                        .key(&k)
+                        .body(ByteStream::from(v))
+                        .send()
+                        .await
+                        .map_err(|e| format!("{k}: {e}"))
+                }
+            })
+            .buffer_unordered(32)
+            .collect()
+            .await;
+        for p in puts {
+            p.unwrap();
+        }
+    });
+    bucket
+}
+
+/// Every file under `root`, keyed by its path relative to `root`.
+fn files_under(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let key = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push((key, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+/// Run ctreplay against the S3 server (or `via`, a proxy in front of it).
+fn run_s3(args: &[&str], via: Option<&str>) -> Output {
+    let ep = via.map(str::to_owned).unwrap_or_else(endpoint);
+    Command::cargo_bin("ctreplay")
+        .unwrap()
+        .args(args)
+        .args(["--endpoint-url", &ep, "--path-style", "-q"])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap()
+}
+
+fn json_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: stderr: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+/// The JSON report with object locations made relative and the request
+/// counts removed, for comparing sources.
+fn normalised(mut v: Value, prefix: &str) -> String {
+    for k in ["list_calls", "get_calls"] {
+        v["summary"].as_object_mut().unwrap().remove(k);
+    }
+    v.to_string().replace(prefix, "")
+}
+
+fn record(time: &str, name: &str, id: &str) -> String {
+    format!(
+        r#"{{"eventVersion":"1.08","eventTime":"{time}","eventName":"{name}","eventID":"{id}","eventSource":"ec2.amazonaws.com","awsRegion":"eu-west-1","sourceIPAddress":"203.0.113.9","userAgent":"x","recipientAccountId":"111122223333","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/a"}},"requestParameters":{{"groupId":"sg-1"}}}}"#
+    )
+}
+
+fn object(records: &[String]) -> Vec<u8> {
+    gzip(format!(r#"{{"Records":[{}]}}"#, records.join(",")).as_bytes())
+}
+
+#[test]
+fn s3_scan_equals_the_local_scan_of_the_same_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ctreplay(&[
+        "synth",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--size",
+        "4MB",
+        "--largest",
+        "1MB",
+        "--seed",
+        "5",
+    ]);
+    assert!(out.status.success());
+    std::fs::remove_file(dir.path().join("manifest.json")).unwrap();
+    let bucket = bucket_with("equal", files_under(dir.path()));
+    let local = ctreplay(&["scan", "-q", "-f", "json", dir.path().to_str().unwrap()]);
+    let remote = run_s3(&["scan", "-f", "json", &format!("s3://{bucket}/")], None);
+    assert_eq!(remote.status.code(), local.status.code());
+    let (l, r) = (json_of(&local), json_of(&remote));
+    assert!(r["summary"]["list_calls"].as_u64().unwrap() > 0);
+    assert!(r["summary"]["matched"].as_u64().unwrap() > 0);
+    assert_eq!(
+        normalised(l, &format!("{}/", dir.path().display())),
+        normalised(r, &format!("s3://{bucket}/"))
+    );
+    // The same for the audit.
+    let local = ctreplay(&["audit", "-q", "-f", "json", dir.path().to_str().unwrap()]);
+    let remote = run_s3(
+        &["audit", "-f", "json", &format!("s3://{bucket}/AWSLogs/")],
+        None,
+    );
+    assert_eq!(local.stdout, remote.stdout);
+}
+
+/// Organization-trail layout under a custom prefix: 2 accounts x 2
+/// regions x 10 days, 2 objects a day, and a digest folder.
+fn org_objects() -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for account in ["111122223333", "444455556666"] {
+        for region in ["eu-west-1", "us-east-1"] {
+            for day in 1..=10 {
+                for hh in [9, 21] {
+                    let base = format!("audit/AWSLogs/o-abc123def4/{account}/CloudTrail/{region}/2026/11/{day:02}/");
+                    let name = format!(
+                        "{account}_CloudTrail_{region}_202611{day:02}T{hh:02}00Z_x.json.gz"
+                    );
+                    let id = format!("{account}-{region}-{day}-{hh}");
+                    let time = format!("2026-11-{day:02}T{:02}:55:00Z", hh - 1);
+                    let recs = vec![record(&time, "AuthorizeSecurityGroupIngress", &id)];
+                    out.push((format!("{base}{name}"), object(&recs)));
+                }
+            }
+            out.push((
+                format!("audit/AWSLogs/o-abc123def4/{account}/CloudTrail-Digest/{region}/2026/11/03/{account}_CloudTrail-Digest_{region}_t_{region}_20261103T100000Z.json.gz"),
+                gzip(br#"{"awsAccountId":"1","digestStartTime":"x","digestEndTime":"y","logFiles":[]}"#),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn org_layout_listing_prunes_by_account_region_and_day() {
+    let bucket = bucket_with("org", org_objects());
+    let out = run_s3(
+        &[
+            "scan",
+            "-f",
+            "json",
+            &format!("s3://{bucket}/"),
+            "--since",
+            "2026-11-03",
+            "--until",
+            "2026-11-04",
+            "--account",
+            "111122223333",
+            "--region",
+            "eu-west-1",
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json_of(&out);
+    let s = &v["summary"];
+    // Walk: root, audit/, AWSLogs/, o-abc123def4/ (accounts), the one
+    // account asked for (services), its CloudTrail/ and CloudTrail-Digest/
+    // (regions): 7 delimiter listings; then 3 days (Nov 2 to 4, widened by
+    // the 1 h delivery skew) under each of the two eu-west-1 folders: 6.
+    assert_eq!(s["list_calls"], 13, "{s}");
+    // Listed: 3 days x 2 objects, plus the digest of Nov 3.
+    assert_eq!(s["objects_listed"], 7);
+    assert_eq!(s["objects_skipped_by_reason"]["digest"], 1);
+    // Nov 2 21:00 holds events of 20:55 (before --since): skipped by key.
+    assert_eq!(
+        s["get_calls"].as_u64().unwrap() + s["objects_skipped"].as_u64().unwrap(),
+        7
+    );
+    let ids: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["eventID"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["111122223333-eu-west-1-3-9", "111122223333-eu-west-1-3-21"]
+    );
+}
+
+#[test]
+fn listing_pages_past_1000_keys() {
+    let objects: Vec<(String, Vec<u8>)> = (0..1100)
+        .map(|i| {
+            let key = format!("AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/02/111122223333_CloudTrail_eu-west-1_20261102T1000Z_{i:05}.json.gz");
+            let recs = vec![record("2026-11-02T09:58:00Z", if i == 777 { "DeleteSecurityGroup" } else { "DescribeInstances" }, &format!("e{i}"))];
+            (key, object(&recs))
+        })
+        .collect();
+    let bucket = bucket_with("pages", objects);
+    let out = run_s3(
+        &["scan", "-f", "json", &format!("s3://{bucket}/AWSLogs/")],
+        None,
+    );
+    let v = json_of(&out);
+    let s = &v["summary"];
+    assert_eq!(s["objects_scanned"], 1100, "{s}");
+    assert_eq!(s["get_calls"], 1100);
+    // AWSLogs/ (accounts), the account, CloudTrail/ (regions), then the
+    // region flat: 1100 keys take two pages.
+    assert_eq!(s["list_calls"], 5);
+    assert_eq!(v["events"][0]["eventID"], "e777");
+}
+
+#[test]
+fn corrupt_objects_are_reported_by_key_and_the_scan_goes_on() {
+    let day = "AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/02/";
+    let good = object(&[record("2026-11-02T09:58:00Z", "CreateSecurityGroup", "ok1")]);
+    let mut truncated = object(&[record("2026-11-02T09:59:00Z", "DeleteSecurityGroup", "t1")]);
+    truncated.truncate(truncated.len() - 12);
+    let bucket = bucket_with(
+        "corrupt",
+        vec![
+            (format!("{day}a.json.gz"), good),
+            (format!("{day}b.json.gz"), b"not gzip at all".to_vec()),
+            (format!("{day}c.json.gz"), truncated),
+        ],
+    );
+    let out = run_s3(&["scan", "-f", "json", &format!("s3://{bucket}/")], None);
+    assert_eq!(out.status.code(), Some(2));
+    let v = json_of(&out);
+    let errs: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["object"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        errs,
+        [
+            format!("s3://{bucket}/{day}b.json.gz"),
+            format!("s3://{bucket}/{day}c.json.gz")
+        ]
+    );
+    assert_eq!(v["events"][0]["eventID"], "ok1");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not gzip"));
+}
+
+/// A fault-injecting HTTP proxy in front of the S3 server: `rule` may answer
+/// a request itself (method, path) instead of forwarding it.
+struct Proxy {
+    url: String,
+    seen: Arc<Mutex<BTreeMap<String, u64>>>,
+}
+
+type Rule = dyn Fn(&str, &str, u64) -> Option<(u16, &'static str, &'static str)> + Send + Sync;
+
+impl Proxy {
+    fn start(rule: Box<Rule>) -> Proxy {
+        let upstream = endpoint().trim_start_matches("http://").to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(BTreeMap::new()));
+        let rule: Arc<Rule> = Arc::from(rule);
+        let seen2 = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let (rule, seen, upstream) =
+                    (Arc::clone(&rule), Arc::clone(&seen2), upstream.clone());
+                std::thread::spawn(move || {
+                    let _ = serve(conn, &upstream, &*rule, &seen);
+                });
+            }
+        });
+        Proxy { url, seen }
+    }
+
+    fn count(&self, path_part: &str) -> u64 {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(p, _)| p.contains(path_part))
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+/// One request per connection: read it, answer or forward it with
+/// `Connection: close`, copy the answer back.
+fn serve(
+    mut c: TcpStream,
+    upstream: &str,
+    rule: &Rule,
+    seen: &Mutex<BTreeMap<String, u64>>,
+) -> std::io::Result<()> {
+    let mut req = Vec::new();
+    let mut buf = [0u8; 8192];
+    let head_end = loop {
+        let n = c.read(&mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        req.extend_from_slice(&buf[..n]);
+        if let Some(i) = req.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&req[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let first = lines.next().unwrap_or_default().to_owned();
+    let mut parts = first.split(' ');
+    let (method, path) = (
+        parts.next().unwrap_or("").to_owned(),
+        parts.next().unwrap_or("").to_owned(),
+    );
+    let len: usize = lines
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse().ok())
+        .unwrap_or(0);
+    while req.len() < head_end + len {
+        let n = c.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        req.extend_from_slice(&buf[..n]);
+    }
+    let nth = {
+        let mut s = seen.lock().unwrap();
+        let e = s.entry(format!("{method} {path}")).or_insert(0);
+        *e += 1;
+        *e
+    };
+    if let Some((status, code, reason)) = rule(&method, &path, nth) {
+        let body = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{reason}</Message></Error>");
+        write!(c, "HTTP/1.1 {status} {reason}\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())?;
+        return Ok(());
+    }
+    let mut up = TcpStream::connect(upstream)?;
+    let rewritten: String = head
+        .split("\r\n")
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    let rewritten = rewritten.trim_end_matches("\r\n").to_owned() + "\r\nConnection: close\r\n\r\n";
+    up.write_all(rewritten.as_bytes())?;
+    up.write_all(&req[head_end..])?;
+    // Copy the answer, marking it `Connection: close`.
+    let mut resp = Vec::new();
+    up.read_to_end(&mut resp)?;
+    if let Some(i) = resp.windows(4).position(|w| w == b"\r\n\r\n") {
+        let head = String::from_utf8_lossy(&resp[..i]).into_owned();
+        let head: Vec<&str> = head
+            .split("\r\n")
+            .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+            .collect();
+        c.write_all(format!("{}\r\nConnection: close\r\n\r\n", head.join("\r\n")).as_bytes())?;
+        c.write_all(&resp[i + 4..])?;
+    }
+    Ok(())
+}
+
+fn day_objects() -> Vec<(String, Vec<u8>)> {
+    (0..6)
+        .map(|i| {
+            let key = format!("AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/02/111122223333_CloudTrail_eu-west-1_20261102T1000Z_{i}.json.gz");
+            let name = if i == 4 { "vanish" } else { "keep" };
+            let key = key.replace(".json.gz", &format!("_{name}.json.gz"));
+            (key, object(&[record("2026-11-02T09:58:00Z", "AuthorizeSecurityGroupIngress", &format!("e{i}"))]))
+        })
+        .collect()
+}
+
+#[test]
+fn throttling_is_retried_and_a_vanished_key_is_reported() {
+    let bucket = bucket_with("faults", day_objects());
+    let url = format!("s3://{bucket}/");
+    let direct = json_of(&run_s3(&["scan", "-f", "json", &url], None));
+    let b2 = bucket.clone();
+    let proxy = Proxy::start(Box::new(move |method, path, nth| {
+        let object_get = method == "GET" && path.starts_with(&format!("/{b2}/AWSLogs"));
+        if object_get && path.contains("_vanish") {
+            return Some((404, "NoSuchKey", "The specified key does not exist."));
+        }
+        // The first two attempts at every object, and at the first listing
+        // page, are throttled.
+        let list = method == "GET" && path.contains("list-type=2");
+        if (object_get || list) && nth <= 2 {
+            return Some((503, "SlowDown", "Please reduce your request rate."));
+        }
+        None
+    }));
+    let out = run_s3(&["scan", "-f", "json", &url], Some(&proxy.url));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json_of(&out);
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0]["object"]
+        .as_str()
+        .unwrap()
+        .ends_with("_4_vanish.json.gz"));
+    assert!(errors[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("disappeared between listing and fetch"));
+    // Everything else is as without faults.
+    let ids = |v: &Value| -> Vec<String> {
+        v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["eventID"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut want = ids(&direct);
+    want.retain(|i| i != "e4");
+    assert_eq!(ids(&v), want);
+    // Each kept object took three attempts (two throttled).
+    assert_eq!(proxy.count("_0_keep.json.gz"), 3);
+}
+
+#[test]
+fn fatal_s3_errors_end_the_scan_with_one_message() {
+    let out = run_s3(&["scan", "s3://ctreplay-no-such-bucket-here/"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the bucket does not exist"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    let bucket = bucket_with("denied", day_objects());
+    let proxy = Proxy::start(Box::new(|_, _, _| {
+        Some((403, "AccessDenied", "Access Denied"))
+    }));
+    let out = run_s3(&["scan", &format!("s3://{bucket}/")], Some(&proxy.url));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("access denied"), "{err}");
+
+    let out = ctreplay(&["scan", "s3://b/", testdata("sample").to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "S3 and local paths cannot be mixed"
+    );
+}
