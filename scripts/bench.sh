@@ -5,7 +5,9 @@
 #   scripts/bench.sh [SIZE] [LARGEST] [SEED]     default: 1GB 85MB 1
 #
 # BASELINE_BIN=/path/to/older/ctreplay adds that binary's scan to the same
-# run, to compare versions. EXTRA_SCANS="--preset cis-5.0-4.1;--pattern ..."
+# run, to compare versions. S3=1 also uploads the corpus to a loopback
+# moto server (installed and started as scripts/test.sh does) and scans it
+# from there, beside the local scan. EXTRA_SCANS="--preset cis-5.0-4.1;--pattern ..."
 # adds scans with other patterns (separated by ;).
 #
 # Generates (and caches) a synthetic trail with `ctreplay synth`, then
@@ -24,9 +26,42 @@ fi
 files=$corpus/files.txt
 find "$corpus/AWSLogs" -path '*/CloudTrail/*' -name '*.json.gz' | sort > "$files"
 
-python3 - "$bin" "$corpus" "$files" "${BASELINE_BIN:-}" "${EXTRA_SCANS:-}" <<'PY'
+s3_endpoint=""
+venv=target/s3-test-venv
+if [ "${S3:-}" = 1 ]; then
+  if [ ! -x "$venv/bin/moto_server" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5'
+  fi
+  port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > target/moto_bench.log 2>&1 &
+  moto_pid=$!
+  trap 'kill "$moto_pid" 2>/dev/null || true' EXIT
+  s3_endpoint="http://127.0.0.1:$port"
+  export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+  "$venv/bin/python" - "$s3_endpoint" "$corpus" <<'PY'
+import os, socket, sys, time, boto3
+from concurrent.futures import ThreadPoolExecutor
+ep, corpus = sys.argv[1:3]
+host, port = ep.split("//")[1].split(":")
+for _ in range(150):
+    try:
+        socket.create_connection((host, int(port)), 1).close(); break
+    except OSError:
+        time.sleep(0.2)
+s3 = boto3.client("s3", endpoint_url=ep)
+s3.create_bucket(Bucket="bench")
+root = os.path.join(corpus, "AWSLogs")
+paths = [os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs]
+with ThreadPoolExecutor(16) as ex:
+    list(ex.map(lambda p: s3.upload_file(p, "bench", os.path.relpath(p, corpus)), paths))
+print(f"uploaded {len(paths)} objects to {ep}/bench", file=sys.stderr)
+PY
+fi
+
+python3 - "$bin" "$corpus" "$files" "${BASELINE_BIN:-}" "${EXTRA_SCANS:-}" "$s3_endpoint" "$PWD/$venv/bin/python" <<'PY'
 import json, os, resource, shlex, shutil, subprocess, sys, time
-bin, corpus, files, baseline, extra = sys.argv[1:6]
+bin, corpus, files, baseline, extra, s3_endpoint, s3_python = sys.argv[1:8]
 m = json.load(open(os.path.join(corpus, "manifest.json")))
 mb = m["bytes_inflated"] / 1e6
 def run(cmd, times=5):
@@ -69,6 +104,14 @@ for args in filter(None, (a.strip() for a in extra.split(";"))):
     s2 = json.loads(out)["summary"]
     rows.append((f"ctreplay scan {args}"[:60], t, rss(cmd)))
     print(f"{args}: {s2['matched']} matched, {s2['records_decoded']} of {s2['records_scanned']} records decoded")
+if s3_endpoint:
+    s3scan = f"{bin} scan -q -f json --endpoint-url {s3_endpoint} --path-style s3://bench/AWSLogs/"
+    t, out = run(s3scan); rows.append(("ctreplay scan s3:// (loopback moto)", t, rss(s3scan)))
+    r3 = json.loads(out)
+    assert r3["summary"]["matched"] == len(m["matched"]), "S3 matches differ from the manifest"
+    print(f"S3: {r3['summary']['list_calls']} LIST and {r3['summary']['get_calls']} GET requests")
+    get = f"{s3_python} -c \"import boto3,concurrent.futures as c;s=boto3.client('s3',endpoint_url='{s3_endpoint}');ks=[o['Key'] for p in s.get_paginator('list_objects_v2').paginate(Bucket='bench') for o in p.get('Contents',[])];list(c.ThreadPoolExecutor(32).map(lambda k:s.get_object(Bucket='bench',Key=k)['Body'].read(),ks))\""
+    t, _ = run(get, times=1); rows.append(("boto3 GET every object (server bound)", t, rss(get)))
 scan1 = f"{bin} scan -q -j 1 -f json {corpus}/AWSLogs"
 t, _ = run(scan1); rows.append(("ctreplay scan -j 1", t, rss(scan1)))
 if shutil.which("jq"):

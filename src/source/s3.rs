@@ -477,12 +477,13 @@ pub fn scan(
         rt.spawn(async move {
             let permits = Arc::new(Semaphore::new(concurrency));
             let mut pre = Totals::default();
-            let mut skipped_bytes = Vec::new();
+            // Skipped objects: (count, stored bytes), for the progress bar.
+            let mut skipped = (0u64, 0u64);
             while let Some(obj) = obj_rx.recv().await {
                 pre.objects_listed += 1;
                 if let Some(r) = scan::skip_reason(&obj, &opts) {
                     pre.skip(r);
-                    skipped_bytes.push(obj.size);
+                    skipped = (skipped.0 + 1, skipped.1 + obj.size);
                     continue;
                 }
                 let permit = Arc::clone(&permits)
@@ -528,7 +529,7 @@ pub fn scan(
                     }
                 });
             }
-            (pre, skipped_bytes)
+            (pre, skipped)
         })
     };
     let work_rx = Mutex::new(work_rx);
@@ -542,8 +543,8 @@ pub fn scan(
         .block_on(scheduler)
         .map_err(|e| S3Error(format!("fetch task failed: {e}")))?;
     listed?;
-    for b in skipped {
-        progress.bytes(b);
+    progress.bytes(skipped.1);
+    for _ in 0..skipped.0 {
         progress.object_done();
     }
     let mut pre = pre;
