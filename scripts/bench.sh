@@ -7,7 +7,9 @@
 # BASELINE_BIN=/path/to/older/ctreplay adds that binary's scan to the same
 # run, to compare versions. S3=1 also uploads the corpus to a loopback
 # moto server (installed and started as scripts/test.sh does) and scans it
-# from there, beside the local scan. EXTRA_SCANS="--preset cis-5.0-4.1;--pattern ..."
+# from there, beside the local scan. S3S_FS_BIN=/path/to/s3s-fs (cargo
+# install s3s-fs --version 0.14.1 --features binary) adds a scan from that
+# Rust S3 server, serving the corpus folder itself. EXTRA_SCANS="--preset cis-5.0-4.1;--pattern ..."
 # adds scans with other patterns (separated by ;).
 #
 # Generates (and caches) a synthetic trail with `ctreplay synth`, then
@@ -59,9 +61,22 @@ print(f"uploaded {len(paths)} objects to {ep}/bench", file=sys.stderr)
 PY
 fi
 
-python3 - "$bin" "$corpus" "$files" "${BASELINE_BIN:-}" "${EXTRA_SCANS:-}" "$s3_endpoint" "$PWD/$venv/bin/python" <<'PY'
+s3s_endpoint=""
+if [ -n "${S3S_FS_BIN:-}" ]; then
+  root=$(mktemp -d)
+  ln -s "$corpus" "$root/bench"
+  s3s_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$S3S_FS_BIN" --host 127.0.0.1 --port "$s3s_port" --access-key bench --secret-key bench "$root" > target/s3s_bench.log 2>&1 &
+  s3s_pid=$!
+  trap 'kill "${moto_pid:-}" "$s3s_pid" 2>/dev/null || true; rm -rf "$root"' EXIT
+  sleep 1
+  s3s_endpoint="http://127.0.0.1:$s3s_port"
+  export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+fi
+
+python3 - "$bin" "$corpus" "$files" "${BASELINE_BIN:-}" "${EXTRA_SCANS:-}" "$s3_endpoint" "$PWD/$venv/bin/python" "$s3s_endpoint" <<'PY'
 import json, os, resource, shlex, shutil, subprocess, sys, time
-bin, corpus, files, baseline, extra, s3_endpoint, s3_python = sys.argv[1:8]
+bin, corpus, files, baseline, extra, s3_endpoint, s3_python, s3s_endpoint = sys.argv[1:9]
 m = json.load(open(os.path.join(corpus, "manifest.json")))
 mb = m["bytes_inflated"] / 1e6
 def run(cmd, times=5):
@@ -112,6 +127,10 @@ if s3_endpoint:
     print(f"S3: {r3['summary']['list_calls']} LIST and {r3['summary']['get_calls']} GET requests")
     get = f"{s3_python} -c \"import boto3,concurrent.futures as c;s=boto3.client('s3',endpoint_url='{s3_endpoint}');ks=[o['Key'] for p in s.get_paginator('list_objects_v2').paginate(Bucket='bench') for o in p.get('Contents',[])];list(c.ThreadPoolExecutor(32).map(lambda k:s.get_object(Bucket='bench',Key=k)['Body'].read(),ks))\""
     t, _ = run(get, times=1); rows.append(("boto3 GET every object (server bound)", t, rss(get)))
+if s3s_endpoint:
+    s3s = f"{bin} scan -q -f json --endpoint-url {s3s_endpoint} --path-style s3://bench/AWSLogs/"
+    t, out = run(s3s); rows.append(("ctreplay scan s3:// (loopback s3s-fs)", t, rss(s3s)))
+    assert json.loads(out)["summary"]["matched"] == len(m["matched"]), "s3s-fs matches differ"
 scan1 = f"{bin} scan -q -j 1 -f json {corpus}/AWSLogs"
 t, _ = run(scan1); rows.append(("ctreplay scan -j 1", t, rss(scan1)))
 if shutil.which("jq"):
