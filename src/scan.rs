@@ -294,14 +294,20 @@ pub fn scan(
         }
         acc
     };
-    let per_thread = match rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        .build()
-    {
-        Ok(pool) => pool.broadcast(|_| run_thread()),
-        Err(_) => vec![run_thread()],
-    };
-    finish(per_thread.into_iter().fold(pre, Totals::merge))
+    finish(
+        on_every_thread(opts.threads, run_thread)
+            .into_iter()
+            .fold(pre, Totals::merge),
+    )
+}
+
+/// Run `f` once on each of `threads` pool threads (on this thread if no
+/// pool can be built) and collect what each returns.
+fn on_every_thread(threads: usize, f: impl Fn() -> Totals + Sync) -> Vec<Totals> {
+    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool.broadcast(|_| f()),
+        Err(_) => vec![f()],
+    }
 }
 
 /// One object from a remote source: its reference and a stream of its
@@ -336,14 +342,11 @@ pub fn scan_queue(
         }
         acc
     };
-    let per_thread = match rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        .build()
-    {
-        Ok(pool) => pool.broadcast(|_| run_thread()),
-        Err(_) => vec![run_thread()],
-    };
-    finish(per_thread.into_iter().fold(pre, Totals::merge))
+    finish(
+        on_every_thread(opts.threads, run_thread)
+            .into_iter()
+            .fold(pre, Totals::merge),
+    )
 }
 
 /// Add what a source counted itself (objects listed, skipped by key,

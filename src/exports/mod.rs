@@ -34,62 +34,55 @@ impl ExportError {
     }
 }
 
+fn read_bytes(file: &Path) -> Result<Vec<u8>, ExportError> {
+    std::fs::read(file).map_err(|e| ExportError::new(file, "", format!("cannot read: {e}")))
+}
+
+/// A deserialization failure at its key path, `prefix` naming the page.
+fn shape_error(
+    file: &Path,
+    e: serde_path_to_error::Error<serde_json::Error>,
+    prefix: &str,
+) -> ExportError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    let reason = if inner.is_syntax() || inner.is_eof() {
+        format!("not valid JSON: {inner}")
+    } else {
+        format!("unexpected shape: {inner}")
+    };
+    let path = if path == "." { String::new() } else { path };
+    ExportError::new(file, format!("{prefix}{path}"), reason)
+}
+
 /// Read and deserialize `file`, reporting the key path of a shape error.
 pub fn read_json<T: DeserializeOwned>(file: &Path) -> Result<T, ExportError> {
-    let bytes =
-        std::fs::read(file).map_err(|e| ExportError::new(file, "", format!("cannot read: {e}")))?;
-    let de = &mut serde_json::Deserializer::from_slice(&bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let reason = if inner.is_syntax() || inner.is_eof() {
-            format!("not valid JSON: {inner}")
-        } else {
-            format!("unexpected shape: {inner}")
-        };
-        ExportError::new(file, path, reason)
-    })
+    parse(file, &read_bytes(file)?)
+}
+
+fn parse<T: DeserializeOwned>(file: &Path, bytes: &[u8]) -> Result<T, ExportError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| shape_error(file, e, ""))
 }
 
 /// Read a document that may be one response, a JSON array of page
 /// responses, or several responses concatenated (domain.md 4).
 pub fn read_pages<T: DeserializeOwned>(file: &Path) -> Result<Vec<T>, ExportError> {
-    let bytes =
-        std::fs::read(file).map_err(|e| ExportError::new(file, "", format!("cannot read: {e}")))?;
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    let shape = |e: serde_path_to_error::Error<serde_json::Error>, prefix: String| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let reason = if inner.is_syntax() || inner.is_eof() {
-            format!("not valid JSON: {inner}")
-        } else {
-            format!("unexpected shape: {inner}")
-        };
-        ExportError::new(
-            file,
-            format!("{prefix}{}", if path == "." { String::new() } else { path }),
-            reason,
-        )
-    };
-    if first == Some(&b'[') {
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        return serde_path_to_error::deserialize(de).map_err(|e| shape(e, String::new()));
+    let bytes = read_bytes(file)?;
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return parse(file, &bytes);
     }
     let mut out = Vec::new();
     let stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<serde_json::Value>();
     for (n, v) in stream.enumerate() {
         let v = v.map_err(|e| ExportError::new(file, "", format!("not valid JSON: {e}")))?;
         let page = serde_path_to_error::deserialize(v).map_err(|e| {
-            let path = e.path().to_string();
-            ExportError::new(
-                file,
-                if n == 0 {
-                    path
-                } else {
-                    format!("document {}: {path}", n + 1)
-                },
-                format!("unexpected shape: {}", e.into_inner()),
-            )
+            let prefix = if n == 0 {
+                String::new()
+            } else {
+                format!("document {}: ", n + 1)
+            };
+            shape_error(file, e, &prefix)
         })?;
         out.push(page);
     }
