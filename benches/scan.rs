@@ -6,17 +6,14 @@
 
 use std::hint::black_box;
 use std::io::Read;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
-use ctreplay::detect::{Detector, Filter};
-use ctreplay::filter::{presets, Pattern};
-use ctreplay::inflate::{Inflater, NameHint};
-use ctreplay::scan::{scan_reader, ScanOptions, BLOCK};
-use ctreplay::source::{KeyInfo, ObjectRef};
-use ctreplay::split::Splitter;
+use ctreplay::filter::{presets, Filter, Pattern};
+use ctreplay::scan::inflate::{Inflater, NameHint};
+use ctreplay::scan::split::Splitter;
+use ctreplay::scan::{run_bytes, Detector, ScanOptions, Verdict, BLOCK};
 
 const SIZE: u64 = 16_000_000;
 
@@ -110,10 +107,7 @@ fn prefilter_and_decode(c: &mut Criterion) {
                 scratch.clear();
                 scratch.extend_from_slice(&json[r.clone()]);
                 let v = simd_json::to_borrowed_value_with_buffers(&mut scratch, &mut bufs).unwrap();
-                n += matches!(
-                    det.classify(&json[r.clone()], &v).0,
-                    ctreplay::detect::Verdict::Match(_)
-                ) as usize;
+                n += matches!(det.classify(&json[r.clone()], &v).0, Verdict::Match(_)) as usize;
             }
             assert!(n > 0);
         })
@@ -193,19 +187,14 @@ fn end_to_end(c: &mut Criterion) {
         threads: 1,
         ..ScanOptions::default()
     };
-    let obj = ObjectRef {
-        location: "bench.json.gz".into(),
-        path: PathBuf::from("bench.json.gz"),
-        size: gz.len() as u64,
-        key: KeyInfo::parse("bench.json.gz"),
-    };
+    let gz = bytes::Bytes::from(gz);
     let mut g = c.benchmark_group("scan");
     g.throughput(Throughput::Bytes(json.len() as u64));
     g.bench_function("one_object_one_thread", |b| {
         b.iter_batched_ref(
             || (),
             |_| {
-                let r = scan_reader(&gz[..], &obj, &det, &opts);
+                let r = run_bytes("bench.json.gz", gz.clone(), &det, &opts);
                 assert_eq!(r.totals.records_scanned, records);
                 assert!(r.totals.errors.is_empty());
             },
@@ -220,7 +209,7 @@ fn end_to_end(c: &mut Criterion) {
         let det = Detector::new(vec![Filter::new(&name, &text).unwrap()]);
         g.bench_function(format!("one_object_one_thread/{name}"), |b| {
             b.iter(|| {
-                let r = scan_reader(&gz[..], &obj, &det, &opts);
+                let r = run_bytes("bench.json.gz", gz.clone(), &det, &opts);
                 assert_eq!(r.totals.records_scanned, records);
             })
         });

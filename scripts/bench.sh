@@ -29,19 +29,12 @@ files=$corpus/files.txt
 find "$corpus/AWSLogs" -path '*/CloudTrail/*' -name '*.json.gz' | sort > "$files"
 
 s3_endpoint=""
-venv=target/s3-test-venv
 if [ "${S3:-}" = 1 ]; then
-  if [ ! -x "$venv/bin/moto_server" ]; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5'
-  fi
-  port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > target/moto_bench.log 2>&1 &
-  moto_pid=$!
-  trap 'kill "$moto_pid" 2>/dev/null || true' EXIT
-  s3_endpoint="http://127.0.0.1:$port"
+  source scripts/moto.sh
+  start_moto target/moto_bench.log
+  s3_endpoint=$MOTO_ENDPOINT
   export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
-  "$venv/bin/python" - "$s3_endpoint" "$corpus" <<'PY'
+  "$MOTO_PYTHON" - "$s3_endpoint" "$corpus" <<'PY'
 import os, socket, sys, time, boto3
 from concurrent.futures import ThreadPoolExecutor
 ep, corpus = sys.argv[1:3]
@@ -68,13 +61,15 @@ if [ -n "${S3S_FS_BIN:-}" ]; then
   s3s_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   "$S3S_FS_BIN" --host 127.0.0.1 --port "$s3s_port" --access-key bench --secret-key bench "$root" > target/s3s_bench.log 2>&1 &
   s3s_pid=$!
-  trap 'kill "${moto_pid:-}" "$s3s_pid" 2>/dev/null || true; rm -rf "$root"' EXIT
+  previous=$(trap -p EXIT | sed -e "s/^trap -- '//" -e "s/' EXIT\$//")
+  # shellcheck disable=SC2064  # expand now
+  trap "kill $s3s_pid 2>/dev/null || true; rm -rf '$root'; $previous" EXIT
   sleep 1
   s3s_endpoint="http://127.0.0.1:$s3s_port"
   export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 fi
 
-python3 - "$bin" "$corpus" "$files" "${BASELINE_BIN:-}" "${EXTRA_SCANS:-}" "$s3_endpoint" "$PWD/$venv/bin/python" "$s3s_endpoint" <<'PY'
+python3 - "$bin" "$corpus" "$files" "${BASELINE_BIN:-}" "${EXTRA_SCANS:-}" "$s3_endpoint" "${MOTO_PYTHON:-}" "$s3s_endpoint" <<'PY'
 import json, os, resource, shlex, shutil, subprocess, sys, time
 bin, corpus, files, baseline, extra, s3_endpoint, s3_python, s3s_endpoint = sys.argv[1:9]
 m = json.load(open(os.path.join(corpus, "manifest.json")))

@@ -13,28 +13,9 @@ fi
 
 # The S3 tests need an S3-compatible server: moto's server mode from PyPI,
 # in a virtualenv under target/, on a free loopback port, stopped on exit.
-mkdir -p target
-venv=target/s3-test-venv
-if [ ! -x "$venv/bin/moto_server" ]; then
-  echo "== installing moto[server] into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5'
-fi
-port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > target/moto_server.log 2>&1 &
-moto_pid=$!
-trap 'kill "$moto_pid" 2>/dev/null || true' EXIT
-"$venv/bin/python" - "$port" <<'PY'
-import socket, sys, time
-for _ in range(150):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.2)
-sys.exit("moto_server did not start; see target/moto_server.log")
-PY
-export CTREPLAY_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+source scripts/moto.sh
+start_moto target/moto_server.log
+export CTREPLAY_TEST_S3_ENDPOINT="$MOTO_ENDPOINT"
 echo "== S3 test server (moto) at $CTREPLAY_TEST_S3_ENDPOINT"
 
 echo "== cargo fmt --check"

@@ -1,12 +1,17 @@
-//! Typed errors for the library layers.
+//! Typed errors of reading one object: opening it, inflating it, splitting
+//! it into records, decoding a record.
 //!
 //! Each layer has its own enum so a caller can tell "this object is not
 //! gzip" from "this object is gzip but its JSON is broken". Messages are
-//! full sentences without the object name: the scan driver wraps every
-//! per-object failure in [`ObjectError`], which carries the location, so the
-//! name is printed exactly once.
+//! full sentences without the object name: the scan records each one with
+//! the object's location beside it, so the name is printed exactly once.
+//! Errors that end a whole listing are [`crate::source::SourceError`];
+//! export files have [`crate::exports::ExportError`]; patterns
+//! [`crate::filter::PatternError`].
 
 use std::io;
+
+use crate::source::OpenError;
 
 /// Failure while turning the stored bytes of one object into JSON bytes.
 #[derive(Debug, thiserror::Error)]
@@ -88,8 +93,11 @@ pub enum SplitError {
 
 /// Everything that can go wrong with one object; the scan goes on.
 #[derive(Debug, thiserror::Error)]
-pub enum ObjectErrorKind {
-    /// Could not be opened or read.
+pub enum ObjectError {
+    /// Could not be opened or fetched.
+    #[error("{0}")]
+    Open(#[from] OpenError),
+    /// Could not be inflated.
     #[error("{0}")]
     Inflate(#[from] InflateError),
     /// Could not be split into records.
@@ -103,17 +111,4 @@ pub enum ObjectErrorKind {
         /// What is wrong with it.
         reason: String,
     },
-    /// A remote object could not be fetched (after the retries).
-    #[error("fetch failed: {0}")]
-    Fetch(String),
-}
-
-/// A failure tied to the object (file path or S3 key) it happened in.
-#[derive(Debug, thiserror::Error)]
-#[error("{location}: {kind}")]
-pub struct ObjectError {
-    /// File path or `s3://bucket/key`.
-    pub location: String,
-    /// What went wrong.
-    pub kind: ObjectErrorKind,
 }

@@ -1,44 +1,41 @@
 //! ctreplay: replay CloudTrail log archives against the CIS
 //! "security group changes" metric filter and alarm, offline.
 //!
-//! The pipeline, one module each:
+//! One record's bytes travel from a [`source`] (local files, S3, memory)
+//! through the [`scan`] (inflate, split, prefilter, decode, classify,
+//! extract) to a [`report`]. Along the way:
 //!
-//! - [`source`] lists objects (local files; the key layout in
-//!   [`source::keys`]) and prunes them by key before opening;
-//! - [`inflate`] turns stored bytes into JSON bytes, block by block;
-//! - [`split`] finds the records in those bytes without decoding them;
-//! - [`prefilter`] rules out records that cannot matter;
-//! - [`record`] decodes the rest with simd-json and copies out the fields;
-//! - [`filter`] parses and evaluates CloudWatch Logs filter patterns (and
-//!   names the CIS ones in [`filter::presets`]);
-//! - [`detect`] decides: matched by a filter, a blind spot, or neither;
-//! - [`scan`] runs all of that in parallel and merges the results;
-//! - [`periods`] turns matches into alarm periods and notifications;
-//! - [`alarm`] replays CloudWatch alarms minute by minute, and [`audit`]
-//!   compares that replay with the deployed configuration and its history;
-//! - [`report`] prints them.
+//! - [`cis`] is the catalog: the six names, the recommended filter and
+//!   alarm, the blind spots, the pipeline events;
+//! - [`filter`] parses and evaluates CloudWatch Logs filter patterns as AWS
+//!   does (and names the CIS ones in [`filter::presets`]);
+//! - [`event`] is what the scan reports for a record;
+//! - [`alarm`] is the one alarm model: the state machine, replayed minute
+//!   by minute ([`alarm::estimate`] is the scan's quick use of it);
+//! - [`audit`] rebuilds what was deployed when from [`exports`] and
+//!   CloudTrail, replays the alarm and judges the deployed one;
+//! - [`time`] reads every time dialect; [`progress`] shows the scan going;
+//! - [`testpattern`] is `test-metric-filter` offline; [`synth`] writes
+//!   realistic synthetic trails for tests and benchmarks;
+//! - [`cli`] declares the command line and turns it into options.
 //!
-//! [`exports`] reads AWS CLI exports (metric filters, alarms, history); [`testpattern`] is
-//! `test-metric-filter` offline; [`synth`] writes realistic synthetic
-//! trails for tests and benchmarks.
+//! The public API is what the binary, the tests, the benches and the fuzz
+//! targets use.
 #![deny(missing_docs)]
+#![warn(unreachable_pub, missing_debug_implementations)]
 
 pub mod alarm;
 pub mod audit;
+pub mod cis;
 pub mod cli;
-pub mod detect;
 pub mod error;
+pub mod event;
 pub mod exports;
 pub mod filter;
-pub mod inflate;
-pub mod periods;
-pub mod prefilter;
 pub mod progress;
-pub mod record;
 pub mod report;
 pub mod scan;
 pub mod source;
-pub mod split;
 pub mod synth;
 pub mod testpattern;
-pub mod units;
+pub mod time;

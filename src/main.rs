@@ -6,6 +6,7 @@ mod app;
 use std::process::ExitCode;
 
 use clap::Parser;
+use ctreplay::cli::exit::Exit;
 
 fn main() -> ExitCode {
     let cli = match ctreplay::cli::Cli::try_parse() {
@@ -16,23 +17,26 @@ fn main() -> ExitCode {
             // a usage error, exit code 1 (clap's own default would be 2,
             // which ctreplay reserves for unreadable objects).
             return if e.use_stderr() {
-                ExitCode::from(app::EXIT_USAGE)
+                Exit::Fatal.into()
             } else {
-                ExitCode::SUCCESS
+                Exit::Clean.into()
             };
         }
     };
     match app::run(cli) {
-        Ok(code) => ExitCode::from(code),
+        Ok(exit) => exit.into(),
         Err(e) => {
             if e.chain().any(|c| {
                 c.downcast_ref::<std::io::Error>()
                     .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
             }) {
-                return ExitCode::SUCCESS;
+                return Exit::Clean.into();
             }
-            eprintln!("ctreplay: {e:#}");
-            ExitCode::from(app::EXIT_USAGE)
+            eprintln!(
+                "ctreplay: {}",
+                ctreplay::report::sanitize::sanitize(&format!("{e:#}"))
+            );
+            Exit::Fatal.into()
         }
     }
 }

@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use crate::error::{InflateError, SplitError};
 use crate::filter::Pattern;
-use crate::inflate::{Inflater, NameHint};
-use crate::split::{DocKind, Splitter};
+use crate::scan::inflate::{Inflater, NameHint};
+use crate::scan::split::{DocKind, Splitter};
 
 /// The response of `TestMetricFilter`.
 #[derive(Debug, Serialize, PartialEq, Eq)]

@@ -1,10 +1,23 @@
-//! Parsing of the command line's times, durations and sizes.
+//! Every time dialect ctreplay reads, in one place: the command line's
+//! `--since`/`--until`, CloudTrail's `eventTime`, and the AWS CLI export
+//! dialects. All of them come out as UTC; writing times is
+//! [`crate::event::format_time`]'s.
+//!
+//! - Command line: RFC 3339 with any offset, a zone-less date and time
+//!   (UTC), or a date (midnight UTC).
+//! - CloudTrail: RFC 3339; CloudTrail writes `YYYY-MM-DDTHH:MM:SSZ`
+//!   (<https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html>).
+//! - Exports (`docs/exports.md`, "Timestamps"): CLI v1
+//!   `2025-03-14T09:41:12.345Z`, CLI v2 `2025-03-14T05:41:12.345000-04:00`
+//!   (often in the exporting machine's zone), JSON inside `HistoryData`
+//!   `2025-03-14T09:41:12.345+0000`, and epoch milliseconds.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use serde::{Deserialize, Deserializer};
 
 /// `2023-07-10T12:00:00Z`, any RFC 3339 offset, `2023-07-10T12:00[:00]`
 /// (taken as UTC) or `2023-07-10` (midnight UTC).
-pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+pub fn parse_cli(s: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }
@@ -26,44 +39,71 @@ pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
     ))
 }
 
-/// `90s`, `20m`, `2h`, `1d`, or a bare number of seconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let err = || format!("{s:?} is not a duration; use e.g. 90s, 20m, 2h, 1d");
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: i64 = num.parse().map_err(|_| err())?;
-    let secs = match unit {
-        "" | "s" => n,
-        "m" | "min" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86400,
-        _ => return Err(err()),
-    };
-    Ok(Duration::seconds(secs))
+/// Parse a CloudTrail `eventTime`.
+pub fn parse_event_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
-/// `1048576`, `64KB`, `85MB`, `1GB` (powers of 1000) or `64KiB`, `85MiB`,
-/// `1GiB` (powers of 1024); also the short forms `85M`, `1G`.
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let err = || format!("{s:?} is not a size; use e.g. 500MB, 1GiB or a byte count");
-    let t = s.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: f64 = num.parse().map_err(|_| err())?;
-    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "k" | "kb" => 1e3,
-        "m" | "mb" => 1e6,
-        "g" | "gb" => 1e9,
-        "t" | "tb" => 1e12,
-        "kib" => 1024.0,
-        "mib" => 1024.0 * 1024.0,
-        "gib" => 1024.0 * 1024.0 * 1024.0,
-        "tib" => 1024f64.powi(4),
-        _ => return Err(err()),
-    };
-    Ok((n * mult) as u64)
+/// Parse any of the export dialects to UTC.
+pub fn parse_export(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    // `+0000` offsets (no colon), with or without fractions.
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M:%S%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+    ] {
+        if let Ok(t) = DateTime::parse_from_str(s, f) {
+            return Some(t.with_timezone(&Utc));
+        }
+    }
+    // No offset at all: UTC.
+    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
+            return Some(Utc.from_utc_datetime(&t));
+        }
+    }
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return from_millis(s.parse().ok()?);
+    }
+    None
+}
+
+/// Epoch milliseconds to UTC.
+pub fn from_millis(ms: i64) -> Option<DateTime<Utc>> {
+    Utc.timestamp_millis_opt(ms).single()
+}
+
+/// Serde helper: an export timestamp string in any dialect, or epoch
+/// milliseconds.
+pub fn deserialize_export<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        Millis(i64),
+    }
+    match Raw::deserialize(d)? {
+        Raw::Text(s) => parse_export(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("unrecognised timestamp {s:?}"))),
+        Raw::Millis(ms) => {
+            from_millis(ms).ok_or_else(|| serde::de::Error::custom("timestamp out of range"))
+        }
+    }
+}
+
+/// Serde helper for optional export timestamps.
+pub fn deserialize_export_opt<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<DateTime<Utc>>, D::Error> {
+    #[derive(Deserialize)]
+    struct W(#[serde(deserialize_with = "deserialize_export")] DateTime<Utc>);
+    Ok(Option::<W>::deserialize(d)?.map(|w| w.0))
 }
 
 #[cfg(test)]
@@ -71,22 +111,48 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_units() {
+    fn command_line_times() {
         assert_eq!(
-            parse_time("2023-07-10").unwrap().to_rfc3339(),
+            parse_cli("2023-07-10").unwrap().to_rfc3339(),
             "2023-07-10T00:00:00+00:00"
         );
         assert_eq!(
-            parse_time("2023-07-10T14:00:00+02:00")
-                .unwrap()
-                .to_rfc3339(),
+            parse_cli("2023-07-10T14:00:00+02:00").unwrap().to_rfc3339(),
             "2023-07-10T12:00:00+00:00"
         );
-        assert!(parse_time("yesterday").is_err());
-        assert_eq!(parse_duration("20m").unwrap(), Duration::minutes(20));
-        assert!(parse_duration("20x").is_err());
-        assert_eq!(parse_size("85MB").unwrap(), 85_000_000);
-        assert_eq!(parse_size("1GiB").unwrap(), 1 << 30);
-        assert!(parse_size("lots").is_err());
+        assert_eq!(
+            parse_cli("2023-07-10T12:00").unwrap().to_rfc3339(),
+            "2023-07-10T12:00:00+00:00"
+        );
+        assert!(parse_cli("yesterday").is_err());
+    }
+
+    #[test]
+    fn every_export_dialect_normalises_to_utc() {
+        let want = "2025-03-14T09:41:12.345Z";
+        for s in [
+            "2025-03-14T09:41:12.345Z",
+            "2025-03-14T05:41:12.345000-04:00",
+            "2025-03-14T09:41:12.345000+00:00",
+            "2025-03-14T09:41:12.345+0000",
+            "2025-03-14T11:41:12.345+0200",
+            "2025-03-14T09:41:12.345",
+            "1741945272345",
+        ] {
+            let t = parse_export(s).unwrap_or_else(|| panic!("{s}"));
+            assert_eq!(
+                t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                want,
+                "{s}"
+            );
+        }
+        assert!(parse_export("14/03/25 09:41:00").is_none());
+        assert!(parse_export("").is_none());
+    }
+
+    #[test]
+    fn event_times() {
+        assert!(parse_event_time("2023-07-10T12:10:01Z").is_some());
+        assert!(parse_event_time("10 July 2023").is_none());
     }
 }

@@ -6,14 +6,10 @@
 //! 2. Arbitrary and mutated input, gzipped or not, never panics and always
 //!    ends in either a clean scan or a reported error.
 
-use std::path::PathBuf;
-
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use ctreplay::detect::Detector;
-use ctreplay::scan::{scan_reader, ScanOptions};
-use ctreplay::source::{KeyInfo, ObjectRef};
+use ctreplay::scan::{run_bytes, Detector, ScanOptions};
 
 /// Small caps keep hostile cases fast.
 fn opts() -> ScanOptions {
@@ -22,15 +18,6 @@ fn opts() -> ScanOptions {
         max_record: 1 << 20,
         threads: 1,
         ..ScanOptions::default()
-    }
-}
-
-fn obj(name: &str) -> ObjectRef {
-    ObjectRef {
-        location: name.to_owned(),
-        path: PathBuf::from(name),
-        size: 0,
-        key: KeyInfo::parse(name),
     }
 }
 
@@ -93,7 +80,7 @@ proptest! {
     fn splitter_agrees_with_serde_json(recs in records(), pretty in any::<bool>()) {
         let doc = json!({ "Records": recs });
         let bytes = if pretty { serde_json::to_vec_pretty(&doc).unwrap() } else { serde_json::to_vec(&doc).unwrap() };
-        let r = scan_reader(&bytes[..], &obj("x.json"), &Detector::security_group_changes(), &opts());
+        let r = run_bytes("x.json", bytes.clone(), &Detector::security_group_changes(), &opts());
         prop_assert!(r.totals.errors.is_empty(), "{:?}", r.totals.errors);
         prop_assert_eq!(r.totals.records_scanned, recs.len() as u64);
         let want = recs.iter().filter(|r| r["eventName"] == "AuthorizeSecurityGroupIngress").count();
@@ -103,7 +90,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2000), gz in any::<bool>()) {
         let name = if gz { "x.json.gz" } else { "x.json" };
-        let r = scan_reader(&bytes[..], &obj(name), &Detector::security_group_changes(), &opts());
+        let r = run_bytes(name, bytes.clone(), &Detector::security_group_changes(), &opts());
         prop_assert!(r.totals.objects_failed + r.totals.objects_scanned <= 1);
     }
 
@@ -121,7 +108,7 @@ proptest! {
             bytes[at] = *b;
         }
         let name = if gz { "x.json.gz" } else { "x.json" };
-        let r = scan_reader(&bytes[..], &obj(name), &Detector::security_group_changes(), &opts());
+        let r = run_bytes(name, bytes.clone(), &Detector::security_group_changes(), &opts());
         // Either everything was read, or the failure is reported.
         prop_assert!(r.totals.objects_scanned == 1 || !r.totals.errors.is_empty());
     }

@@ -1,97 +1,117 @@
-//! The recommended alarm, roughly: which 300-second periods breach and how
-//! many ALARM notifications that gives.
+//! The scan's quick estimate of the recommended alarm on one filter's
+//! matches: which 300-second periods breach, and how many ALARM
+//! notifications the state machine sends for them.
 //!
-//! The CIS alarm is Sum over 300 s, `>= 1`, 1 of 1 evaluation periods, no
-//! default value (domain.md 3.6). Every period holding at least one matched
-//! event breaches. An alarm already in ALARM sends nothing for the next
-//! breach (actions run on transitions only), and it stays in ALARM while a
-//! breaching datapoint is inside its *evaluation range*, which CloudWatch
-//! makes longer than the one evaluated period: 5 periods is what the domain
-//! notes recommend, UNCONFIRMED. `notifications` uses that range;
-//! `notifications_max` assumes the alarm leaves ALARM after one quiet period.
+//! It runs the same [`machine`](super::machine) as the audit, with the
+//! recommended rule ([`crate::cis::ALARM`]: Sum over 300 s, `>= 1`, 1 of 1,
+//! missing data left missing). Two things make it an estimate, and the
+//! audit the real replay:
+//! - datapoints are placed at eventTime; the real metric is stamped at
+//!   delivery to CloudWatch Logs, minutes later (`docs/metric-and-alarm.md`,
+//!   "Delivery to CloudWatch Logs");
+//! - the evaluation range is not published by AWS. `notifications` uses the
+//!   range ctreplay assumes ([`Rule::default_range`], 5 periods for the CIS
+//!   alarm); `notifications_max` replays with a range of one period, the
+//!   shortest the alarm could have, so it leaves ALARM as soon as a period
+//!   passes without data and notifies again sooner.
 //!
-//! Datapoints are placed at eventTime here. The real metric is stamped at
-//! delivery to CloudWatch Logs, minutes later (domain.md 2.3); the full
-//! replay with delivery delay belongs to `ctreplay audit`.
+//! Breaching periods are shown aligned to the epoch (00:00, 00:05, ...),
+//! as a metric graph shows them; the machine itself evaluates every minute
+//! over a sliding window, so a burst that straddles a period boundary
+//! appears as two breaching periods and one notification.
 
 use chrono::{DateTime, TimeZone, Utc};
-use serde::Serialize;
 
-use crate::record::Event;
-
-/// Alarm period length in seconds.
-pub const PERIOD: i64 = 300;
-
-/// Evaluation range, in periods, assumed for `notifications`.
-pub const EVALUATION_RANGE: i64 = 5;
+use super::machine;
+use super::{Rule, Series, State};
+use crate::cis;
 
 /// One breaching period.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Breach {
     /// Period start (UTC).
-    #[serde(serialize_with = "crate::record::ser_time")]
     pub start: DateTime<Utc>,
     /// Period end, exclusive.
-    #[serde(serialize_with = "crate::record::ser_time")]
     pub end: DateTime<Utc>,
     /// Sum of the metric in the period (matched events).
     pub sum: u64,
-    /// Whether the alarm sends an ALARM notification at this period
-    /// (under the `EVALUATION_RANGE` assumption).
+    /// Whether an ALARM notification is sent for a datapoint in this period
+    /// (under the assumed evaluation range).
     pub notifies: bool,
 }
 
-/// The periods and notification counts of one filter's metric.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct AlarmPeriods {
-    /// The filter whose matches make the metric.
-    pub filter: String,
-    /// Always 300.
+/// The estimate for one filter's metric.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Estimate {
+    /// The alarm's period, seconds.
     pub period_seconds: i64,
-    /// Assumed evaluation range in periods.
-    pub evaluation_range_periods: i64,
+    /// The evaluation range assumed for `notifications`, in periods.
+    pub evaluation_range_periods: usize,
     /// Breaching periods, in time order.
     pub breaching: Vec<Breach>,
-    /// ALARM notifications under the evaluation-range assumption.
+    /// ALARM notifications under the assumed evaluation range.
     pub notifications: u64,
-    /// ALARM notifications if the alarm left ALARM after one quiet period.
+    /// ALARM notifications with the shortest possible range (one period).
     pub notifications_max: u64,
 }
 
-/// Periods from the matched events of `filter` (sorted by time or not).
-pub fn alarm_periods(filter: &str, events: &[Event]) -> AlarmPeriods {
-    let mut idx: Vec<i64> = events
-        .iter()
-        .filter(|e| e.filters.iter().any(|f| f == filter))
-        .map(|e| e.time.timestamp().div_euclid(PERIOD))
-        .collect();
+/// Epoch seconds to a time; out-of-range values clamp to the epoch, which
+/// no CloudTrail event has.
+fn at(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
+}
+
+/// The datapoint minutes (epoch seconds) whose arrival sends the alarm to
+/// ALARM under `rule`.
+fn alarm_minutes(rule: &Rule, series: &Series) -> Vec<i64> {
+    let (Some(first), Some(last)) = (series.minutes().next(), series.minutes().last()) else {
+        return Vec::new();
+    };
+    let reach = rule.range.max(rule.evaluation_periods) as i64 * rule.period;
+    machine::run(rule, series, first, last + reach + 120)
+        .into_iter()
+        .filter(|t| t.to == State::Alarm)
+        // The newest datapoint the evaluation at `t` saw is in the minute
+        // before it: that datapoint is the one that notified.
+        .filter_map(|t| series.last_minute_before(t.at))
+        .collect()
+}
+
+/// Estimate the recommended alarm over matched events at `times` (epoch
+/// seconds, in any order).
+pub fn estimate(times: &[i64]) -> Estimate {
+    let rule = cis::ALARM.rule.clone();
+    let mut series = Series::default();
+    for &t in times {
+        series.add(t, cis::ALARM.metric_value);
+    }
+    let notifying = alarm_minutes(&rule, &series);
+    let shortest = Rule {
+        range: rule.evaluation_periods,
+        ..rule.clone()
+    };
+    let notifications_max = alarm_minutes(&shortest, &series).len() as u64;
+
+    let period = rule.period;
+    let mut idx: Vec<i64> = times.iter().map(|t| t.div_euclid(period)).collect();
     idx.sort_unstable();
     let mut breaching: Vec<Breach> = Vec::new();
-    let mut last: Option<i64> = None;
-    let (mut notifications, mut notifications_max) = (0, 0);
     for p in idx {
-        if last == Some(p) {
-            breaching.last_mut().expect("pushed with last").sum += 1;
-            continue;
+        match breaching.last_mut() {
+            Some(b) if b.start.timestamp() == p * period => b.sum += 1,
+            _ => breaching.push(Breach {
+                start: at(p * period),
+                end: at((p + 1) * period),
+                sum: 1,
+                notifies: notifying.iter().any(|m| m.div_euclid(period) == p),
+            }),
         }
-        let notifies = last.is_none_or(|l| p - l >= EVALUATION_RANGE);
-        notifications += notifies as u64;
-        notifications_max += last.is_none_or(|l| p - l > 1) as u64;
-        let start = Utc.timestamp_opt(p * PERIOD, 0).single().expect("in range");
-        breaching.push(Breach {
-            start,
-            end: start + chrono::Duration::seconds(PERIOD),
-            sum: 1,
-            notifies,
-        });
-        last = Some(p);
     }
-    AlarmPeriods {
-        filter: filter.to_owned(),
-        period_seconds: PERIOD,
-        evaluation_range_periods: EVALUATION_RANGE,
+    Estimate {
+        period_seconds: period,
+        evaluation_range_periods: rule.range,
         breaching,
-        notifications,
+        notifications: notifying.len() as u64,
         notifications_max,
     }
 }
@@ -100,47 +120,29 @@ pub fn alarm_periods(filter: &str, events: &[Event]) -> AlarmPeriods {
 mod tests {
     use super::*;
 
-    fn ev(t: &str) -> Event {
-        Event {
-            time: DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc),
-            name: String::new(),
-            id: String::new(),
-            source: String::new(),
-            region: String::new(),
-            account: String::new(),
-            actor: String::new(),
-            actor_type: String::new(),
-            invoked_by: None,
-            source_ip: String::new(),
-            user_agent: String::new(),
-            group_ids: vec![],
-            group_names: vec![],
-            error_code: None,
-            error_message: None,
-            object: String::new(),
-            record: 0,
-            filters: vec!["f".into()],
-            request: None,
-            why_unseen: None,
-        }
+    fn t(s: &str) -> i64 {
+        DateTime::parse_from_rfc3339(s).unwrap().timestamp()
     }
 
     #[test]
     fn bursts_merge_inside_the_evaluation_range() {
-        let p = alarm_periods(
-            "f",
-            &[
-                ev("2023-07-10T12:10:01Z"),
-                ev("2023-07-10T12:14:59Z"),
-                ev("2023-07-10T12:15:00Z"), // next period: still ALARM
-                ev("2023-07-10T12:30:00Z"), // 3 periods later: within range 5
-                ev("2023-07-10T13:00:00Z"), // 6 periods later: notifies again
-            ],
+        let e = estimate(&[
+            t("2023-07-10T12:10:01Z"),
+            t("2023-07-10T12:14:59Z"),
+            t("2023-07-10T12:15:00Z"), // next period: still ALARM
+            t("2023-07-10T12:30:00Z"), // within the 5-period range: still ALARM
+            t("2023-07-10T13:00:00Z"), // long after: notifies again
+        ]);
+        assert_eq!(e.breaching.len(), 4);
+        assert_eq!(e.breaching[0].sum, 2);
+        assert_eq!(
+            e.breaching.iter().map(|b| b.notifies).collect::<Vec<_>>(),
+            [true, false, false, true]
         );
-        assert_eq!(p.breaching.len(), 4);
-        assert_eq!(p.breaching[0].sum, 2);
-        assert_eq!(p.notifications, 2);
-        assert_eq!(p.notifications_max, 3);
-        assert_eq!(alarm_periods("f", &[]).notifications, 0);
+        assert_eq!(e.notifications, 2);
+        // With a one-period range the alarm leaves ALARM five minutes after
+        // 12:15 and again after 12:30, so 12:30 notifies too.
+        assert_eq!(e.notifications_max, 3);
+        assert_eq!(estimate(&[]).notifications, 0);
     }
 }

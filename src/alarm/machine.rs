@@ -1,5 +1,5 @@
 //! The alarm state machine: one evaluation per minute over a sliding
-//! window, with the missing-data rules of domain.md 3.4.
+//! window, with the missing-data rules of `docs/metric-and-alarm.md#missing-data`.
 //!
 //! At instant `t` (a whole minute) the alarm fetches the `range` periods
 //! ending at `t`, newest first: `[t - P, t)`, `[t - 2P, t - P)`, ... Then:

@@ -1,10 +1,15 @@
-//! CloudWatch metric alarms, replayed offline (domain.md section 3).
+//! CloudWatch metric alarms, replayed offline: the only alarm model.
 //!
 //! [`Rule`] is an alarm's evaluation configuration, [`Series`] the metric
 //! a metric filter would have published (per-minute aggregates), and
 //! [`machine::Machine`] the state machine that evaluates one over the other
-//! every minute, with CloudWatch's missing-data rules.
+//! every minute, with CloudWatch's missing-data rules
+//! (`docs/metric-and-alarm.md`;
+//! <https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html>).
+//! [`estimate`] is the scan's quick use of it; the audit's full replay is
+//! [`crate::audit::replay`]. Nothing here reads a clock or a file.
 
+pub mod estimate;
 pub mod machine;
 
 use std::collections::BTreeMap;
@@ -76,6 +81,16 @@ impl Comparison {
         })
     }
 
+    /// The API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Comparison::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
+            Comparison::GreaterThanThreshold => "GreaterThanThreshold",
+            Comparison::LessThanThreshold => "LessThanThreshold",
+            Comparison::LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
+        }
+    }
+
     /// Whether `value` breaches `threshold`.
     pub fn breaches(self, value: f64, threshold: f64) -> bool {
         match self {
@@ -140,6 +155,17 @@ pub enum Statistic {
 }
 
 impl Statistic {
+    /// The API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Statistic::Sum => "Sum",
+            Statistic::SampleCount => "SampleCount",
+            Statistic::Average => "Average",
+            Statistic::Minimum => "Minimum",
+            Statistic::Maximum => "Maximum",
+        }
+    }
+
     /// Parse the API name; extended statistics (pNN) are not replayable.
     pub fn parse(s: &str) -> Option<Statistic> {
         Some(match s {
@@ -171,28 +197,19 @@ pub struct Rule {
     /// `Statistic`.
     pub statistic: Statistic,
     /// Periods fetched per evaluation (the *evaluation range*). AWS does not
-    /// publish it; its example gives 5 for N = 3 (domain.md 3.4).
+    /// publish it; its example gives 5 for N = 3 (`docs/metric-and-alarm.md#missing-data`).
     pub range: usize,
 }
 
 impl Rule {
     /// The evaluation range ctreplay assumes for `n` evaluation periods:
     /// at least 5, and `n + max(n / 3, 2)` for long ones.
-    pub fn default_range(n: usize) -> usize {
-        (n + (n / 3).max(2)).max(5)
-    }
-
-    /// The alarm CIS recommends: Sum over 300 s, >= 1, 1 of 1, missing.
-    pub fn cis() -> Rule {
-        Rule {
-            period: 300,
-            evaluation_periods: 1,
-            datapoints_to_alarm: 1,
-            threshold: 1.0,
-            comparison: Comparison::GreaterThanOrEqualToThreshold,
-            missing: Missing::Missing,
-            statistic: Statistic::Sum,
-            range: Rule::default_range(1),
+    pub const fn default_range(n: usize) -> usize {
+        let extra = if n / 3 > 2 { n / 3 } else { 2 };
+        if n + extra > 5 {
+            n + extra
+        } else {
+            5
         }
     }
 }
@@ -263,6 +280,11 @@ impl Series {
             }
         }
         out
+    }
+
+    /// The newest minute holding data before `t`.
+    pub fn last_minute_before(&self, t: i64) -> Option<i64> {
+        self.minutes.range(..t).next_back().map(|(m, _)| *m)
     }
 
     /// Minutes holding data, in order.

@@ -1,13 +1,15 @@
-//! The configuration audit (issue item 3): does a metric filter catch the
-//! security-group changes, is an alarm on its metric, and can that alarm
-//! notify on one event? Patterns are evaluated, never compared as text.
+//! The configuration checks: does a metric filter catch the security-group
+//! changes, and can an alarm on its metric notify on one event? Patterns
+//! are evaluated on CloudTrail-shaped records, never compared as text.
+//! Whether an alarm watches the filter's metric at all, and what happened
+//! over time, is the rest of the audit's.
 
 use crate::alarm::{Comparison, Missing, Statistic};
-use crate::detect::SECURITY_GROUP_EVENTS;
+use crate::cis::{MODIFY_SECURITY_GROUP_RULES, SECURITY_GROUP_EVENTS};
 use crate::exports::alarms::MetricAlarm;
 use crate::filter::Pattern;
 
-use super::{Finding, Severity};
+use super::findings::{Finding, FindingKind, Severity};
 
 /// A CloudTrail-shaped record for `name`, successful or failed.
 fn sample(name: &str, error: Option<&str>) -> String {
@@ -34,7 +36,7 @@ pub fn misses(pattern: &Pattern) -> (Vec<&'static str>, bool, bool) {
             failed = true;
         }
     }
-    if !pattern.matches_message(&sample("ModifySecurityGroupRules", None)) {
+    if !pattern.matches_message(&sample(MODIFY_SECURITY_GROUP_RULES, None)) {
         modify = true;
     }
     (missed, failed, modify)
@@ -48,7 +50,7 @@ pub fn filter_findings(name: &str, pattern: &Pattern, out: &mut Vec<Finding>) ->
     }
     if !missed.is_empty() {
         out.push(Finding::new(
-            "filter_misses_names",
+            FindingKind::FilterMissesNames,
             Severity::Gap,
             None,
             format!("metric filter {name:?} does not match {}", missed.join(", ")),
@@ -57,7 +59,7 @@ pub fn filter_findings(name: &str, pattern: &Pattern, out: &mut Vec<Finding>) ->
     }
     if failed {
         out.push(Finding::new(
-            "filter_skips_failed_calls",
+            FindingKind::FilterSkipsFailedCalls,
             Severity::Info,
             None,
             format!("metric filter {name:?} does not match failed or DryRun security-group calls"),
@@ -66,7 +68,7 @@ pub fn filter_findings(name: &str, pattern: &Pattern, out: &mut Vec<Finding>) ->
     }
     if modify {
         out.push(Finding::new(
-            "filter_misses_modify_security_group_rules",
+            FindingKind::FilterMissesModifySecurityGroupRules,
             Severity::Gap,
             None,
             format!(
@@ -89,14 +91,14 @@ pub fn alarm_findings(
     out: &mut Vec<Finding>,
 ) {
     let name = &a.alarm_name;
-    let mut push = |kind: &str, sev, detail: String, fix: &str| {
+    let mut push = |kind: FindingKind, sev, detail: String, fix: &str| {
         out.push(Finding::new(kind, sev, None, detail, fix));
     };
     let rule = match a.rule(None) {
         Ok(r) => r,
         Err(why) => {
             push(
-                "alarm_not_replayable",
+                FindingKind::AlarmNotReplayable,
                 Severity::Gap,
                 format!("alarm {name:?}: {why}"),
                 "use a plain metric alarm: Sum, Period 300, >= 1, 1 of 1",
@@ -111,7 +113,7 @@ pub fn alarm_findings(
     };
     if !rule.comparison.breaches(one, rule.threshold) {
         push(
-            "single_event_cannot_alarm",
+            FindingKind::SingleEventCannotAlarm,
             Severity::Gap,
             format!(
                 "alarm {name:?}: one event gives {:?} {one}, which is not {} {}",
@@ -124,7 +126,7 @@ pub fn alarm_findings(
     }
     if rule.datapoints_to_alarm > 1 {
         push(
-            "several_datapoints_needed",
+            FindingKind::SeveralDatapointsNeeded,
             Severity::Gap,
             format!(
                 "alarm {name:?} needs {} breaching periods of {}: a single change never alarms",
@@ -137,7 +139,7 @@ pub fn alarm_findings(
         && rule.comparison != Comparison::GreaterThanOrEqualToThreshold
     {
         push(
-            "unusual_statistic",
+            FindingKind::UnusualStatistic,
             Severity::Info,
             format!("alarm {name:?} uses {:?}", rule.statistic),
             "Statistic Sum",
@@ -146,13 +148,13 @@ pub fn alarm_findings(
     match rule.missing {
         _ if dense => {}
         Missing::Breaching => push(
-            "treat_missing_breaching",
+            FindingKind::TreatMissingBreaching,
             Severity::Gap,
             format!("alarm {name:?} treats missing data as breaching: the metric is missing almost always, so the alarm sits in ALARM and security-group changes never cause a transition"),
             "TreatMissingData notBreaching (or missing)",
         ),
         Missing::Ignore => push(
-            "treat_missing_ignore",
+            FindingKind::TreatMissingIgnore,
             Severity::Gap,
             format!("alarm {name:?} ignores missing data: after its first ALARM it never returns to OK, so later changes do not notify"),
             "TreatMissingData notBreaching (or missing)",
@@ -161,7 +163,7 @@ pub fn alarm_findings(
     }
     if rule.period > 3600 {
         push(
-            "long_period",
+            FindingKind::LongPeriod,
             Severity::Info,
             format!("alarm {name:?} has a Period of {} s", rule.period),
             "Period 300",
@@ -169,7 +171,7 @@ pub fn alarm_findings(
     }
     if !a.actions_enabled {
         push(
-            "actions_disabled",
+            FindingKind::ActionsDisabled,
             Severity::Gap,
             format!(
                 "alarm {name:?} has ActionsEnabled false: it changes state but notifies nobody"
@@ -183,7 +185,7 @@ pub fn alarm_findings(
         .any(|x| x.starts_with("arn:aws:sns:") || x.contains(":sns:"))
     {
         push(
-            "no_sns_action",
+            FindingKind::NoSnsAction,
             Severity::Gap,
             format!("alarm {name:?} has no SNS topic among its AlarmActions"),
             "add an SNS topic with a confirmed subscription to AlarmActions",
@@ -192,7 +194,7 @@ pub fn alarm_findings(
     if let Some(u) = &a.unit {
         if Some(u.as_str()) != unit && !(u == "None" && unit.is_none()) {
             push(
-                "unit_mismatch",
+                FindingKind::UnitMismatch,
                 Severity::Gap,
                 format!("alarm {name:?} selects Unit {u}, the filter publishes {}: the alarm sees no data", unit.unwrap_or("None")),
                 "remove Unit from the alarm",
@@ -201,7 +203,7 @@ pub fn alarm_findings(
     }
     if !a.dimensions.is_empty() {
         push(
-            "dimensions_mismatch",
+            FindingKind::DimensionsMismatch,
             Severity::Gap,
             format!("alarm {name:?} selects dimensions the metric filter does not publish"),
             "remove Dimensions from the alarm",
@@ -209,7 +211,7 @@ pub fn alarm_findings(
     }
     if value.is_some_and(|v| v <= 0.0) {
         push(
-            "metric_value_not_positive",
+            FindingKind::MetricValueNotPositive,
             Severity::Gap,
             format!(
                 "the metric filter feeding {name:?} publishes {}",

@@ -1,5 +1,6 @@
 //! Did it fire: replayed notifications against the exported alarm history
-//! (domain.md 3.5, 3.7, 4.1).
+//! (`docs/metric-and-alarm.md`, "Actions" and "History retention";
+//! `docs/exports.md`, "describe-alarm-history").
 //!
 //! A replayed notification matches the earliest unmatched actual
 //! transition into ALARM of the same alarm between its first event and
@@ -10,11 +11,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::replay::Episode;
-use super::{Finding, Severity};
+use super::findings::{Finding, FindingKind, Severity};
+use super::replay::{Episode, EpisodeVerdict};
 use crate::alarm::State;
+use crate::event::format_time;
 use crate::exports::history::{Item, Kind};
-use crate::record::format_time;
 
 /// Counts of the matching.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -62,7 +63,7 @@ pub fn judge(
     for i in order {
         let ep = &mut episodes[i];
         if !ep.notifies {
-            ep.verdict = "silent".into();
+            ep.verdict = EpisodeVerdict::Silent;
             continue;
         }
         let from = ep.first_event.unwrap_or(ep.start);
@@ -88,11 +89,11 @@ pub fn judge(
                     Some(Kind::Action {
                         succeeded: true, ..
                     }) => {
-                        ep.verdict = "caught".into();
+                        ep.verdict = EpisodeVerdict::Caught;
                         counts.caught += 1;
                     }
                     other => {
-                        ep.verdict = "delivery_failed".into();
+                        ep.verdict = EpisodeVerdict::DeliveryFailed;
                         counts.delivery_failed += 1;
                         let why = match (other, action) {
                             (Some(Kind::Action { target, .. }), Some(h)) => format!(
@@ -103,7 +104,7 @@ pub fn judge(
                             _ => "no Action item follows the transition (actions disabled or no action configured)".to_owned(),
                         };
                         findings.push(Finding::new(
-                            "delivery_failed",
+                            FindingKind::DeliveryFailed,
                             Severity::Gap,
                             Some(a.time),
                             format!(
@@ -118,10 +119,10 @@ pub fn judge(
                 }
             }
             None if covered_from.is_none_or(|c| from < c) => {
-                ep.verdict = "unjudgeable".into();
+                ep.verdict = EpisodeVerdict::Unjudgeable;
                 counts.unjudgeable += 1;
                 findings.push(Finding::new(
-                    "unjudgeable",
+                    FindingKind::Unjudgeable,
                     Severity::Info,
                     Some(from),
                     format!(
@@ -134,10 +135,10 @@ pub fn judge(
                 ));
             }
             None => {
-                ep.verdict = "missed".into();
+                ep.verdict = EpisodeVerdict::Missed;
                 counts.missed += 1;
                 findings.push(Finding::new(
-                    "missed",
+                    FindingKind::Missed,
                     Severity::Gap,
                     Some(from),
                     format!(
@@ -166,7 +167,7 @@ pub fn judge(
             .find(|(n, t)| *n == a.alarm && (a.time - *t).num_seconds().abs() <= 120);
         match set {
             Some((_, t)) => findings.push(Finding::new(
-                "forced_transition",
+                FindingKind::ForcedTransition,
                 Severity::Info,
                 Some(a.time),
                 format!(
@@ -180,7 +181,7 @@ pub fn judge(
             None => {
                 counts.unexplained += 1;
                 findings.push(Finding::new(
-                    "unexplained",
+                    FindingKind::Unexplained,
                     Severity::Info,
                     Some(a.time),
                     format!(

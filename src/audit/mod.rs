@@ -1,8 +1,11 @@
 //! `ctreplay audit`: what the alarm would have caught, and whether the
-//! deployed one fired (domain.md sections 2-4 and 7).
+//! deployed one fired (`docs/metric-and-alarm.md`, `docs/exports.md`,
+//! `docs/cloudtrail.md` "Events that change the alarm pipeline").
 //!
 //! 1. The scan finds the events each filter version matches, and the
-//!    pipeline changes CloudTrail recorded ([`timeline`]).
+//!    pipeline changes CloudTrail recorded ([`timeline`]); [`run`] scans a
+//!    second time when CloudTrail shows patterns the exports lack, with
+//!    every pattern in the [`plan`].
 //! 2. [`model`] turns exports and changes into what was in force when:
 //!    filter versions, alarm versions, actions on or off, trails logging
 //!    or not.
@@ -11,67 +14,30 @@
 //!    ALARM and the notifications they send.
 //! 4. [`matching`] pairs replayed notifications with the exported
 //!    history: caught, delivery failed, missed, unexplained, unjudgeable.
-//! 5. [`config`] checks the exported configuration itself.
+//! 5. [`checks`] checks the exported configuration itself.
+//!
+//! Nothing here prints: [`crate::report::audit`] writes the result.
 
-pub mod config;
+pub mod checks;
+pub mod findings;
 pub mod matching;
 pub mod model;
+pub mod plan;
 pub mod replay;
-pub mod report;
 pub mod timeline;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::record::format_time;
+use crate::event::{format_time, Event};
+use crate::progress::Progress;
+use crate::scan::{self, Detector, ScanOptions, ScanReport};
+use crate::source::{Selection, Source, SourceError};
 
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// A security-group change could go unnoticed: exit code 3.
-    Gap,
-    /// Worth knowing; not a gap.
-    Info,
-}
+pub use findings::{Finding, FindingKind, Severity};
 
-/// One thing the audit found.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Finding {
-    /// Gap or info.
-    pub severity: Severity,
-    /// When, if it happened at a time.
-    #[serde(serialize_with = "crate::record::ser_opt_time")]
-    pub time: Option<DateTime<Utc>>,
-    /// Machine-readable kind (`missed`, `change_while_blind`, ...).
-    pub kind: String,
-    /// What is wrong.
-    pub detail: String,
-    /// How to fix it.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub fix: String,
-}
-
-impl Finding {
-    /// A finding.
-    pub fn new(
-        kind: &str,
-        severity: Severity,
-        time: Option<DateTime<Utc>>,
-        detail: String,
-        fix: &str,
-    ) -> Finding {
-        Finding {
-            severity,
-            time,
-            kind: kind.to_owned(),
-            detail,
-            fix: fix.to_owned(),
-        }
-    }
-}
-
-/// Replay and matching assumptions (domain.md 2.4, 3.2, 3.4).
+/// Replay and matching assumptions (`docs/metric-and-alarm.md`: "Replay
+/// model", "When an alarm is evaluated", "Missing data").
 #[derive(Debug, Clone, Serialize)]
 pub struct Assumptions {
     /// Delay from eventTime to the log event's timestamp, which stamps the
@@ -85,23 +51,28 @@ pub struct Assumptions {
     pub evaluation_range_periods: Option<usize>,
 }
 
+/// Default delay from eventTime to the datapoint: 5 minutes.
+pub const DEFAULT_DELIVERY_DELAY_SECONDS: i64 = 300;
+/// Default window in which an actual ALARM counts as the replayed one.
+pub const DEFAULT_MATCH_WINDOW_SECONDS: i64 = 20 * 60;
+
 impl Default for Assumptions {
     fn default() -> Self {
         Assumptions {
-            delivery_delay_seconds: 300,
-            match_window_seconds: 20 * 60,
+            delivery_delay_seconds: DEFAULT_DELIVERY_DELAY_SECONDS,
+            match_window_seconds: DEFAULT_MATCH_WINDOW_SECONDS,
             evaluation_range_periods: None,
         }
     }
 }
 
-use crate::detect::{self, Filter, SECURITY_GROUP_PATTERN};
+use crate::cis;
 use crate::exports::alarms::MetricAlarm;
 use crate::exports::history::Item;
 use crate::exports::metric_filters::{MetricFilter, MetricTransformation};
-use crate::scan::ScanReport;
-use model::{Model, Source};
-use replay::{Episode, Fate};
+use model::{ConfigSource, Model};
+use plan::{PlanError, ScanPlan};
+use replay::{Episode, EpisodeVerdict, Fate, Unnotified};
 use timeline::Change;
 
 /// What the audit compares against.
@@ -117,21 +88,19 @@ pub struct Inputs {
     pub defaulted: bool,
 }
 
-/// Name of the recommended alarm replayed without exports.
-pub const RECOMMENDED_ALARM: &str = "recommended CIS alarm";
-
 impl Inputs {
-    /// The CIS six-name filter and the recommended alarm (Sum, 300 s,
-    /// >= 1, 1 of 1, missing data missing, an SNS action).
+    /// The CIS six-name filter and the recommended alarm
+    /// ([`cis::ALARM`]), with an SNS action.
     pub fn recommended() -> Inputs {
+        let (a, r) = (&cis::ALARM, &cis::ALARM.rule);
         Inputs {
             filters: vec![MetricFilter {
                 filter_name: crate::filter::presets::DEFAULT.into(),
-                filter_pattern: SECURITY_GROUP_PATTERN.into(),
+                filter_pattern: cis::SECURITY_GROUP_PATTERN.into(),
                 metric_transformations: vec![MetricTransformation {
-                    metric_name: "SecurityGroupEventCount".into(),
-                    metric_namespace: "CISBenchmark".into(),
-                    metric_value: "1".into(),
+                    metric_name: a.metric_name.into(),
+                    metric_namespace: a.namespace.into(),
+                    metric_value: a.metric_value.to_string(),
                     default_value: None,
                     unit: None,
                 }],
@@ -139,24 +108,24 @@ impl Inputs {
                 log_group_name: None,
             }],
             alarms: vec![MetricAlarm {
-                alarm_name: RECOMMENDED_ALARM.into(),
+                alarm_name: a.name.into(),
                 actions_enabled: true,
                 alarm_actions: vec!["arn:aws:sns:recommended".into()],
                 ok_actions: vec![],
                 insufficient_data_actions: vec![],
                 state_value: None,
                 alarm_configuration_updated_timestamp: None,
-                metric_name: Some("SecurityGroupEventCount".into()),
-                namespace: Some("CISBenchmark".into()),
-                statistic: Some("Sum".into()),
+                metric_name: Some(a.metric_name.into()),
+                namespace: Some(a.namespace.into()),
+                statistic: Some(r.statistic.as_str().into()),
                 extended_statistic: None,
                 dimensions: vec![],
-                period: Some(300),
+                period: Some(r.period),
                 unit: None,
-                evaluation_periods: Some(1),
-                datapoints_to_alarm: Some(1),
-                threshold: Some(1.0),
-                comparison_operator: Some("GreaterThanOrEqualToThreshold".into()),
+                evaluation_periods: Some(r.evaluation_periods),
+                datapoints_to_alarm: Some(r.datapoints_to_alarm),
+                threshold: Some(r.threshold),
+                comparison_operator: Some(r.comparison.as_str().into()),
                 treat_missing_data: None,
                 metrics: None,
             }],
@@ -166,21 +135,69 @@ impl Inputs {
     }
 }
 
-/// The filters the scanner must evaluate for `model`: every pattern every
-/// filter had.
-pub fn scan_filters(model: &Model) -> Result<Vec<Filter>, crate::filter::PatternError> {
-    model
-        .detector_filters()
-        .into_iter()
-        .map(|(n, p)| Filter::new(&n, &p))
-        .collect()
+/// What became of one security-group change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeStatus {
+    /// Notified, and the history shows the notification delivered.
+    Caught,
+    /// Notified in the replay (no history given to judge it).
+    Notified,
+    /// Notified, but the action failed or did not run.
+    DeliveryFailed,
+    /// The replay notifies; the history shows no transition.
+    Missed,
+    /// The replay notifies, at a time older than the history.
+    Unjudgeable,
+    /// No alarm notified anyone for it.
+    NotNotified,
+    /// No filter matches it at all.
+    BlindSpot,
+}
+
+impl ChangeStatus {
+    /// The status of a change inside a notifying episode with `verdict`.
+    fn of_episode(verdict: EpisodeVerdict) -> ChangeStatus {
+        match verdict {
+            EpisodeVerdict::Caught => ChangeStatus::Caught,
+            EpisodeVerdict::DeliveryFailed => ChangeStatus::DeliveryFailed,
+            EpisodeVerdict::Missed => ChangeStatus::Missed,
+            EpisodeVerdict::Unjudgeable => ChangeStatus::Unjudgeable,
+            EpisodeVerdict::Replayed | EpisodeVerdict::Silent => ChangeStatus::Notified,
+        }
+    }
+}
+
+/// Why a change was not notified: the replay's reason, or that no filter
+/// matches its name at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotNotified {
+    /// The replay's reason.
+    Replay(Unnotified),
+    /// A blind spot: the name, and what the change does.
+    NoFilter(String, &'static str),
+}
+
+impl std::fmt::Display for NotNotified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotNotified::Replay(u) => write!(f, "{u}"),
+            NotNotified::NoFilter(name, what) => write!(f, "no filter matches {name}: {what}"),
+        }
+    }
+}
+
+impl Serialize for NotNotified {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// One security-group change and what the alarm made of it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChangeOutcome {
     /// eventTime.
-    #[serde(rename = "eventTime", serialize_with = "crate::record::ser_time")]
+    #[serde(rename = "eventTime", serialize_with = "crate::event::ser_time")]
     pub time: DateTime<Utc>,
     /// eventName.
     #[serde(rename = "eventName")]
@@ -196,23 +213,22 @@ pub struct ChangeOutcome {
     /// awsRegion.
     #[serde(rename = "awsRegion")]
     pub region: String,
-    /// caught, notified (no history), delivery_failed, missed,
-    /// unjudgeable, not_notified, blind_spot.
-    pub status: String,
+    /// What became of it.
+    pub status: ChangeStatus,
     /// The alarm concerned, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alarm: Option<String>,
     /// Why it was not notified.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub why: Option<String>,
+    pub why: Option<NotNotified>,
 }
 
 impl ChangeOutcome {
     fn of(
-        e: &crate::record::Event,
-        status: String,
+        e: &Event,
+        status: ChangeStatus,
         alarm: Option<String>,
-        why: Option<String>,
+        why: Option<NotNotified>,
     ) -> Self {
         ChangeOutcome {
             time: e.time,
@@ -261,7 +277,7 @@ pub struct AlarmInfo {
     /// Name.
     pub name: String,
     /// export, cloudtrail or recommended.
-    pub source: Source,
+    pub source: ConfigSource,
     /// `namespace/metric`.
     pub metric: String,
     /// Filters publishing that metric.
@@ -287,20 +303,115 @@ pub struct Audit {
     pub changes: Vec<ChangeOutcome>,
 }
 
+/// Why an audit could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// The logs could not be listed.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// An exported metric filter's pattern does not parse.
+    #[error("an exported metric filter: {0}")]
+    ExportedPattern(PlanError),
+    /// A pattern CloudTrail recorded (PutMetricFilter) does not parse.
+    #[error("a metric filter pattern recorded by CloudTrail: {0}")]
+    RecordedPattern(PlanError),
+}
+
+/// An audit and the scan it rests on.
+#[derive(Debug)]
+pub struct AuditRun {
+    /// The verdict.
+    pub audit: Audit,
+    /// The scan the replay used (its errors are the audit's).
+    pub scan: ScanReport,
+    /// The patterns that scan evaluated.
+    pub plan: ScanPlan,
+    /// Whether a second scan ran because CloudTrail showed patterns the
+    /// exports lack.
+    pub rescanned: bool,
+}
+
+/// Audit `inputs` against the logs `source` holds.
+///
+/// The first scan evaluates the exported patterns and collects the
+/// pipeline changes. When CloudTrail shows patterns the exports lack
+/// (a filter edited during the logs), a second scan evaluates every
+/// version, so each event is judged by the pattern in force at its time.
+pub fn run(
+    source: &dyn Source,
+    sel: &Selection,
+    opts: &ScanOptions,
+    inputs: &Inputs,
+    a: &Assumptions,
+    progress: &dyn Progress,
+) -> Result<AuditRun, AuditError> {
+    let first = model::build(&inputs.filters, &inputs.alarms, &[], inputs.defaulted);
+    let mut plan = ScanPlan::of(&first).map_err(AuditError::ExportedPattern)?;
+    let mut report = scan::run(
+        source,
+        sel,
+        &Detector::for_audit(plan.filters().to_vec()),
+        opts,
+        progress,
+    )?;
+    let changes = timeline::changes(&report.totals.pipeline);
+    let model = model::build(&inputs.filters, &inputs.alarms, &changes, inputs.defaulted);
+    let full = ScanPlan::of(&model).map_err(AuditError::RecordedPattern)?;
+    let rescanned = !plan.covers(&full);
+    if rescanned {
+        report = scan::run(
+            source,
+            sel,
+            &Detector::for_audit(full.filters().to_vec()),
+            opts,
+            progress,
+        )?;
+        plan = full;
+    }
+    let span = log_span(sel, &report);
+    let audit = assemble(inputs, &model, &plan, &report, changes, a, span);
+    Ok(AuditRun {
+        audit,
+        scan: report,
+        plan,
+        rescanned,
+    })
+}
+
+/// The time the logs cover: the selection's range, with an open end
+/// closed by the first or last event found.
+fn log_span(sel: &Selection, report: &ScanReport) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let (since, until) = (sel.window.since, sel.window.until);
+    if let (Some(s), Some(u)) = (since, until) {
+        return Some((s, u));
+    }
+    let t = &report.totals;
+    let mut times = t
+        .events
+        .iter()
+        .chain(&t.blind_spots)
+        .chain(&t.pipeline)
+        .map(|e| e.time);
+    let first = times.next()?;
+    let (lo, hi) = times.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t)));
+    Some((since.unwrap_or(lo), until.unwrap_or(hi)))
+}
+
 /// Run the audit over a finished scan.
 ///
 /// `span` is the time the logs cover (the scan's --since/--until, or the
 /// first and last event): actual transitions outside it are not judged.
-pub fn assemble(
+fn assemble(
     inputs: &Inputs,
     model: &Model,
+    plan: &ScanPlan,
     report: &ScanReport,
     changes: Vec<Change>,
     a: &Assumptions,
     span: Option<(DateTime<Utc>, DateTime<Utc>)>,
 ) -> Audit {
     let events = &report.totals.events;
-    let mut replay = replay::run(model, events, a, span);
+    let mut replay = replay::run(model, plan, events, a, span);
     let mut findings = Vec::new();
 
     // Configuration.
@@ -308,12 +419,12 @@ pub fn assemble(
         let mut any_catching = false;
         for f in &inputs.filters {
             if let Ok(p) = crate::filter::Pattern::parse(&f.filter_pattern) {
-                any_catching |= config::filter_findings(&f.filter_name, &p, &mut findings);
+                any_catching |= checks::filter_findings(&f.filter_name, &p, &mut findings);
             }
         }
         if !any_catching {
             findings.push(Finding::new(
-                "no_security_group_filter",
+                FindingKind::NoSecurityGroupFilter,
                 Severity::Gap,
                 None,
                 "no exported metric filter matches any of the six security-group events".into(),
@@ -329,14 +440,20 @@ pub fn assemble(
                 .exported
                 .as_deref()
                 .and_then(|p| crate::filter::Pattern::parse(p).ok())
-                .is_some_and(|p| config::misses(&p).0.len() < detect::SECURITY_GROUP_EVENTS.len());
+                .is_some_and(|p| checks::misses(&p).0.len() < cis::SECURITY_GROUP_EVENTS.len());
             if catches && !watched {
                 findings.push(Finding::new(
-                    "no_alarm_on_filter",
+                    FindingKind::NoAlarmOnFilter,
                     Severity::Gap,
                     None,
-                    format!("no alarm watches {}/{}, the metric of filter {:?}", f.namespace, f.metric, f.name),
-                    "aws cloudwatch put-metric-alarm --statistic Sum --period 300 --threshold 1 --comparison-operator GreaterThanOrEqualToThreshold --evaluation-periods 1 --alarm-actions SNS_TOPIC_ARN",
+                    format!(
+                        "no alarm watches {}/{}, the metric of filter {:?}",
+                        f.namespace, f.metric, f.name
+                    ),
+                    &format!(
+                        "aws cloudwatch put-metric-alarm {} --alarm-actions SNS_TOPIC_ARN",
+                        cis::ALARM.cli_arguments()
+                    ),
                 ));
             }
         }
@@ -346,7 +463,7 @@ pub fn assemble(
                     .filters
                     .iter()
                     .find(|f| al.metric() == Some((f.namespace.clone(), f.metric.clone())));
-                config::alarm_findings(
+                checks::alarm_findings(
                     cfg,
                     f.and_then(|f| f.value),
                     f.and_then(|f| f.unit.as_deref()),
@@ -355,7 +472,7 @@ pub fn assemble(
                 );
                 if f.is_some_and(|f| f.value.is_none()) {
                     findings.push(Finding::new(
-                        "metric_value_from_field",
+                        FindingKind::MetricValueFromField,
                         Severity::Info,
                         None,
                         format!("the filter feeding {:?} publishes a field's value; the replay counts 1 per event", al.name),
@@ -367,7 +484,7 @@ pub fn assemble(
     }
     for (name, why) in &replay.skipped {
         findings.push(Finding::new(
-            "alarm_not_replayable",
+            FindingKind::AlarmNotReplayable,
             Severity::Info,
             None,
             format!("alarm {name:?}: {why}"),
@@ -378,12 +495,12 @@ pub fn assemble(
     // Windows when the pipeline was blind.
     for w in &model.trail_blind {
         findings.push(Finding::new(
-            "blind_window",
+            FindingKind::BlindWindow,
             Severity::Info,
             Some(w.from),
             format!(
                 "{} from {} to {}{}",
-                w.cause,
+                &w.cause,
                 format_time(&w.from),
                 w.until.map_or("the end of the logs".into(), |u| format_time(&u)),
                 if w.blinds {
@@ -400,7 +517,7 @@ pub fn assemble(
         for (t, on) in &al.actions {
             if prev_on && !on {
                 findings.push(Finding::new(
-                    "actions_disabled_window",
+                    FindingKind::ActionsDisabledWindow,
                     Severity::Info,
                     Some(*t),
                     format!(
@@ -417,7 +534,7 @@ pub fn assemble(
             if v.is_none() {
                 if let Some(t) = t {
                     findings.push(Finding::new(
-                        "alarm_deleted",
+                        FindingKind::AlarmDeleted,
                         Severity::Info,
                         Some(*t),
                         format!("alarm {:?} deleted at {}", al.name, format_time(t)),
@@ -431,7 +548,7 @@ pub fn assemble(
         for (t, p) in f.versions.iter().skip(1) {
             if let (Some(t), None) = (t, p) {
                 findings.push(Finding::new(
-                    "filter_deleted",
+                    FindingKind::FilterDeleted,
                     Severity::Info,
                     Some(*t),
                     format!("metric filter {:?} deleted at {}", f.name, format_time(t)),
@@ -454,22 +571,15 @@ pub fn assemble(
             findings.extend(f);
             Some(c)
         }
-        None => {
-            for e in &mut replay.episodes {
-                e.verdict = if e.notifies {
-                    "replayed".into()
-                } else {
-                    "silent".into()
-                };
-            }
-            None
-        }
+        // Without history the replay's own verdicts stand: replayed or
+        // silent.
+        None => None,
     };
 
     // Each security-group change.
     let mut outcomes = Vec::new();
     for (i, e) in events.iter().enumerate() {
-        if !detect::is_security_group_change(&e.name) {
+        if !cis::is_security_group_change(&e.name) {
             continue;
         }
         let fates = &replay.fates[i];
@@ -478,65 +588,62 @@ pub fn assemble(
             _ => None,
         });
         let (status, alarm, why) = match notified {
-            Some((al, k)) => {
-                let v = &replay.episodes[k].verdict;
-                let status = if v == "replayed" {
-                    "notified".to_owned()
-                } else {
-                    v.clone()
-                };
-                (status, Some(al.clone()), None)
-            }
+            Some((al, k)) => (
+                ChangeStatus::of_episode(replay.episodes[k].verdict),
+                Some(al.clone()),
+                None,
+            ),
             None => match fates.first() {
                 None => (
-                    "not_notified".to_owned(),
+                    ChangeStatus::NotNotified,
                     None,
-                    Some("no alarm watches a metric that matches it".to_owned()),
+                    Some(Unnotified::NoAlarmWatches),
                 ),
-                Some((al, f)) => {
-                    let why = match f {
-                        Fate::Silent(_, w) | Fate::NoTransition(w) | Fate::NoDatapoint(w) => {
-                            w.clone()
-                        }
-                        Fate::Notified(_) => String::new(),
-                    };
-                    ("not_notified".to_owned(), Some(al.clone()), Some(why))
+                Some((al, Fate::Unnotified(w))) => {
+                    (ChangeStatus::NotNotified, Some(al.clone()), Some(w.clone()))
                 }
+                Some((_, Fate::Notified(_))) => unreachable!("found above"),
             },
         };
-        outcomes.push(ChangeOutcome::of(e, status, alarm, why));
+        outcomes.push(ChangeOutcome::of(
+            e,
+            status,
+            alarm,
+            why.map(NotNotified::Replay),
+        ));
     }
     for e in &report.totals.blind_spots {
-        let why = format!(
-            "no filter matches {}: {}",
-            e.name,
-            e.why_unseen.unwrap_or("")
-        );
-        outcomes.push(ChangeOutcome::of(e, "blind_spot".into(), None, Some(why)));
+        let why = NotNotified::NoFilter(e.name.clone(), e.why_unseen.unwrap_or(""));
+        outcomes.push(ChangeOutcome::of(
+            e,
+            ChangeStatus::BlindSpot,
+            None,
+            Some(why),
+        ));
     }
     outcomes.sort_by(|x, y| x.time.cmp(&y.time).then_with(|| x.id.cmp(&y.id)));
     for o in &outcomes {
-        let blind = o.why.as_deref().is_some_and(|w| {
-            [
-                "not logging",
-                "deleted",
-                "did not deliver",
-                "did not log",
-                "not in place",
-                "did not exist",
-                "disabled",
-            ]
-            .iter()
-            .any(|k| w.contains(k))
-        });
-        let (kind, fix) = match o.status.as_str() {
-            "blind_spot" => ("blind_spot", "add the event name to the metric filter's pattern"),
-            "not_notified" if blind => ("change_while_blind", "keep the trail, filter, alarm and its actions in place; alarm on changes to them (CIS 4.5)"),
-            "not_notified" if o.why.as_deref().is_some_and(|w| w.contains("in ALARM since")) => (
-                "change_during_alarm",
+        let unnotified = match &o.why {
+            Some(NotNotified::Replay(u)) => Some(u),
+            _ => None,
+        };
+        let (kind, fix) = match (o.status, unnotified) {
+            (ChangeStatus::BlindSpot, _) => (
+                FindingKind::BlindSpot,
+                "add the event name to the metric filter's pattern",
+            ),
+            (ChangeStatus::NotNotified, Some(u)) if u.blinds() => (
+                FindingKind::ChangeWhileBlind,
+                "keep the trail, filter, alarm and its actions in place; alarm on changes to them (CIS 4.5)",
+            ),
+            (ChangeStatus::NotNotified, Some(Unnotified::DuringAlarm(_))) => (
+                FindingKind::ChangeDuringAlarm,
                 "the alarm sends nothing while it stays in ALARM; notify per change with an EventBridge rule on the event names",
             ),
-            "not_notified" => ("change_not_notified", "fix the alarm configuration findings above"),
+            (ChangeStatus::NotNotified, _) => (
+                FindingKind::ChangeNotNotified,
+                "fix the alarm configuration findings above",
+            ),
             _ => continue,
         };
         findings.push(Finding::new(
@@ -550,7 +657,7 @@ pub fn assemble(
                 o.actor,
                 o.account,
                 o.region,
-                o.why.as_deref().unwrap_or("")
+                o.why.as_ref().map_or(String::new(), |w| w.to_string())
             ),
             fix,
         ));
@@ -561,7 +668,7 @@ pub fn assemble(
     let total = outcomes.len() as u64;
     let notified = outcomes
         .iter()
-        .filter(|o| o.status == "notified" || o.status == "caught")
+        .filter(|o| matches!(o.status, ChangeStatus::Notified | ChangeStatus::Caught))
         .count() as u64;
     let c = counts.unwrap_or_default();
     let summary = Summary {

@@ -15,12 +15,15 @@
 //!   alarm blind; the same on other trails is only reported, since the
 //!   logs being read show some trail kept logging.
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
 
 use super::timeline::{Change, Effect};
 use crate::alarm::State;
 use crate::exports::alarms::MetricAlarm;
 use crate::exports::metric_filters::MetricFilter;
+use crate::time::from_millis;
 
 /// A filter and the patterns it had over time.
 #[derive(Debug, Clone)]
@@ -57,20 +60,6 @@ impl FilterModel {
     pub fn patterns(&self) -> impl Iterator<Item = &str> {
         self.versions.iter().filter_map(|(_, p)| p.as_deref())
     }
-
-    /// The scanner's name for one of its patterns: the filter's own name
-    /// for the exported pattern, the name and a hash of the pattern for
-    /// versions only CloudTrail knows.
-    pub fn detector_name(&self, pattern: &str) -> String {
-        if self.exported.as_deref() == Some(pattern) {
-            self.name.clone()
-        } else {
-            let h = pattern.bytes().fold(0x811c9dc5u32, |h, b| {
-                (h ^ b as u32).wrapping_mul(0x01000193)
-            });
-            format!("{} [pattern {h:08x}]", self.name)
-        }
-    }
 }
 
 fn in_force<T>(versions: &[(Option<DateTime<Utc>>, T)], t: DateTime<Utc>) -> Option<&T> {
@@ -84,7 +73,7 @@ fn in_force<T>(versions: &[(Option<DateTime<Utc>>, T)], t: DateTime<Utc>) -> Opt
 /// Where an alarm's configuration comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Source {
+pub enum ConfigSource {
     /// A `describe-alarms` export.
     Export,
     /// Only CloudTrail's PutMetricAlarm events.
@@ -99,7 +88,7 @@ pub struct AlarmModel {
     /// `AlarmName`.
     pub name: String,
     /// Where it comes from.
-    pub source: Source,
+    pub source: ConfigSource,
     /// Configuration versions (None: the alarm does not exist).
     pub versions: Vec<(Option<DateTime<Utc>>, Option<MetricAlarm>)>,
     /// Actions switched on or off.
@@ -148,6 +137,46 @@ impl AlarmModel {
     }
 }
 
+/// What a trail stopped doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TrailGap {
+    /// `StopLogging`.
+    Stopped,
+    /// `DeleteTrail`.
+    Deleted,
+    /// `UpdateTrail` removed its CloudWatch Logs delivery.
+    NoCloudWatchLogs,
+    /// `PutEventSelectors` stopped write management events.
+    NoWriteEvents,
+}
+
+/// Why a trail did not deliver: which trail, and what it stopped doing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrailCause {
+    /// The trail's name or ARN, as the event gave it.
+    pub trail: String,
+    /// What it stopped doing.
+    pub gap: TrailGap,
+}
+
+impl fmt::Display for TrailCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = &self.trail;
+        match self.gap {
+            TrailGap::Stopped => write!(f, "trail {t} was not logging (StopLogging)"),
+            TrailGap::Deleted => write!(f, "trail {t} was deleted"),
+            TrailGap::NoCloudWatchLogs => write!(
+                f,
+                "trail {t} did not deliver to CloudWatch Logs (UpdateTrail)"
+            ),
+            TrailGap::NoWriteEvents => write!(
+                f,
+                "trail {t} did not log write management events (PutEventSelectors)"
+            ),
+        }
+    }
+}
+
 /// A time when a trail did not deliver write management events.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlindWindow {
@@ -159,7 +188,7 @@ pub struct BlindWindow {
     /// End (None: still blind at the end of the logs).
     pub until: Option<DateTime<Utc>>,
     /// Why.
-    pub cause: String,
+    pub cause: TrailCause,
 }
 
 impl BlindWindow {
@@ -184,22 +213,6 @@ fn parse_value(v: &str) -> Option<f64> {
     v.trim().parse().ok()
 }
 
-impl Model {
-    /// Every (scanner name, pattern) the filters ever had, for the scan.
-    pub fn detector_filters(&self) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = Vec::new();
-        for f in &self.filters {
-            for p in f.patterns() {
-                let n = f.detector_name(p);
-                if !out.iter().any(|(m, _)| *m == n) {
-                    out.push((n, p.to_owned()));
-                }
-            }
-        }
-        out
-    }
-}
-
 /// Build the model. `defaulted` means no exports were given: the default
 /// filter and the recommended alarm stand in for them, and CloudTrail's
 /// filter and alarm changes (for unknown names) are only reported.
@@ -213,7 +226,7 @@ pub fn build(
         .iter()
         .map(|f| {
             let t = &f.metric_transformations[0];
-            let created = f.creation_time.and_then(crate::exports::time::from_millis);
+            let created = f.creation_time.and_then(from_millis);
             let p = Some(f.filter_pattern.clone());
             let versions = match created {
                 Some(c) => vec![(None, None), (Some(c), p)],
@@ -238,9 +251,9 @@ pub fn build(
         .map(|a| AlarmModel {
             name: a.alarm_name.clone(),
             source: if defaulted {
-                Source::Recommended
+                ConfigSource::Recommended
             } else {
-                Source::Export
+                ConfigSource::Export
             },
             versions: vec![(None, Some(a.clone()))],
             actions: vec![],
@@ -344,7 +357,7 @@ fn apply_alarm_changes(amodels: &mut Vec<AlarmModel>, fmodels: &[FilterModel], c
                         }
                         amodels.push(AlarmModel {
                             name: a.alarm_name.clone(),
-                            source: Source::Cloudtrail,
+                            source: ConfigSource::Cloudtrail,
                             versions: vec![(None, None)],
                             actions: vec![],
                             forced: vec![],
@@ -393,20 +406,20 @@ fn trail_windows(changes: &[Change]) -> Vec<BlindWindow> {
     delivering.sort();
     delivering.dedup();
     let relevant = |t: &str| delivering.iter().any(|d| d == t);
-    let mut open: Vec<(String, &'static str, DateTime<Utc>)> = Vec::new();
+    let mut open: Vec<(TrailCause, DateTime<Utc>)> = Vec::new();
     let mut out = Vec::new();
-    let close = |open: &mut Vec<(String, &'static str, DateTime<Utc>)>,
+    let close = |open: &mut Vec<(TrailCause, DateTime<Utc>)>,
                  t: &str,
-                 kinds: &[&str],
+                 gaps: &[TrailGap],
                  at: DateTime<Utc>,
                  out: &mut Vec<BlindWindow>| {
-        open.retain(|(trail, kind, from)| {
-            if trail == t && kinds.contains(kind) {
+        open.retain(|(cause, from)| {
+            if cause.trail == t && gaps.contains(&cause.gap) {
                 out.push(BlindWindow {
-                    blinds: relevant(trail),
+                    blinds: relevant(&cause.trail),
                     from: *from,
                     until: Some(at),
-                    cause: describe(trail, kind),
+                    cause: cause.clone(),
                 });
                 false
             } else {
@@ -414,39 +427,57 @@ fn trail_windows(changes: &[Change]) -> Vec<BlindWindow> {
             }
         });
     };
+    let gap = |trail: &str, gap| TrailCause {
+        trail: trail.to_owned(),
+        gap,
+    };
     for c in changes {
-        match &c.effect {
-            Effect::LoggingStopped(t) => open.push((t.clone(), "stopped", c.time)),
+        let cause = match &c.effect {
+            Effect::LoggingStopped(t) => gap(t, TrailGap::Stopped),
+            Effect::TrailDeleted(t) => gap(t, TrailGap::Deleted),
+            Effect::TrailLogGroup(t, None) => gap(t, TrailGap::NoCloudWatchLogs),
+            Effect::Selectors(t, false) => gap(t, TrailGap::NoWriteEvents),
             Effect::LoggingStarted(t) => {
-                close(&mut open, t, &["stopped", "deleted"], c.time, &mut out)
+                close(
+                    &mut open,
+                    t,
+                    &[TrailGap::Stopped, TrailGap::Deleted],
+                    c.time,
+                    &mut out,
+                );
+                continue;
             }
-            Effect::TrailDeleted(t) => open.push((t.clone(), "deleted", c.time)),
-            Effect::TrailLogGroup(t, None) => open.push((t.clone(), "no_cwl", c.time)),
             Effect::TrailLogGroup(t, Some(_)) => {
-                close(&mut open, t, &["no_cwl", "deleted"], c.time, &mut out)
+                close(
+                    &mut open,
+                    t,
+                    &[TrailGap::NoCloudWatchLogs, TrailGap::Deleted],
+                    c.time,
+                    &mut out,
+                );
+                continue;
             }
-            Effect::Selectors(t, false) => open.push((t.clone(), "no_writes", c.time)),
-            Effect::Selectors(t, true) => close(&mut open, t, &["no_writes"], c.time, &mut out),
-            _ => {}
-        }
+            Effect::Selectors(t, true) => {
+                close(&mut open, t, &[TrailGap::NoWriteEvents], c.time, &mut out);
+                continue;
+            }
+            _ => continue,
+        };
+        open.push((cause, c.time));
     }
-    for (trail, kind, from) in open {
+    for (cause, from) in open {
         out.push(BlindWindow {
-            blinds: relevant(&trail),
+            blinds: relevant(&cause.trail),
             from,
             until: None,
-            cause: describe(&trail, kind),
+            cause,
         });
     }
-    out.sort_by(|a, b| a.from.cmp(&b.from).then_with(|| a.cause.cmp(&b.cause)));
+    // Ordered as their texts always were.
+    out.sort_by(|a, b| {
+        a.from
+            .cmp(&b.from)
+            .then_with(|| a.cause.to_string().cmp(&b.cause.to_string()))
+    });
     out
-}
-
-fn describe(trail: &str, kind: &str) -> String {
-    match kind {
-        "stopped" => format!("trail {trail} was not logging (StopLogging)"),
-        "deleted" => format!("trail {trail} was deleted"),
-        "no_cwl" => format!("trail {trail} did not deliver to CloudWatch Logs (UpdateTrail)"),
-        _ => format!("trail {trail} did not log write management events (PutEventSelectors)"),
-    }
 }

@@ -2,17 +2,161 @@
 //!
 //! A matched event publishes `metricValue` on every linked filter whose
 //! version in force at the datapoint time matched it; the datapoint time
-//! is eventTime plus the delivery delay (domain.md 2.3 CT6, 2.4). No
-//! datapoint is published while a trail-level blind window is open.
+//! is eventTime plus the delivery delay (`docs/metric-and-alarm.md` CT6 and
+//! "Replay model"). No datapoint is published while a trail-level blind
+//! window is open. Every event the alarm did not notify for carries an
+//! [`Unnotified`] reason, a typed value the findings are built from.
+
+use std::fmt;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde::Serialize;
 
-use super::model::{AlarmModel, Model};
+use super::model::{AlarmModel, ConfigSource, Model, TrailCause};
+use super::plan::ScanPlan;
 use super::Assumptions;
 use crate::alarm::machine::{self, Machine};
 use crate::alarm::{Series, State};
-use crate::record::{format_time, Event};
+use crate::event::{format_time, Event};
+
+/// What became of a replayed ALARM episode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EpisodeVerdict {
+    /// The history shows the transition and a successful action.
+    Caught,
+    /// The history shows the transition, but the action failed or did not
+    /// run.
+    DeliveryFailed,
+    /// The history shows no such transition.
+    Missed,
+    /// Older than the history.
+    Unjudgeable,
+    /// Replayed, no history given to judge it.
+    Replayed,
+    /// The episode sends no notification.
+    Silent,
+}
+
+impl EpisodeVerdict {
+    /// The machine-readable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EpisodeVerdict::Caught => "caught",
+            EpisodeVerdict::DeliveryFailed => "delivery_failed",
+            EpisodeVerdict::Missed => "missed",
+            EpisodeVerdict::Unjudgeable => "unjudgeable",
+            EpisodeVerdict::Replayed => "replayed",
+            EpisodeVerdict::Silent => "silent",
+        }
+    }
+}
+
+/// Why an ALARM transition sent no notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Silence {
+    /// The alarm did not exist at the transition.
+    AlarmAbsent,
+    /// Its actions were disabled.
+    ActionsDisabled,
+    /// No SNS topic among its actions.
+    NoSnsAction,
+    /// SetAlarmState forced it.
+    Forced,
+}
+
+impl Silence {
+    /// Whether the alarm pipeline was blind (rather than misconfigured).
+    fn blinds(&self) -> bool {
+        matches!(self, Silence::AlarmAbsent | Silence::ActionsDisabled)
+    }
+}
+
+impl fmt::Display for Silence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Silence::AlarmAbsent => "the alarm did not exist",
+            Silence::ActionsDisabled => "alarm actions were disabled",
+            Silence::NoSnsAction => "no SNS topic among the alarm actions",
+            Silence::Forced => "forced by SetAlarmState",
+        })
+    }
+}
+
+impl Serialize for Silence {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Why a matched event notified nobody, for one alarm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unnotified {
+    /// A trail feeding CloudWatch Logs did not deliver it.
+    TrailBlind(TrailCause),
+    /// No metric filter publishes the alarm's metric.
+    NoFilterPublishes {
+        /// Metric namespace.
+        namespace: String,
+        /// Metric name.
+        metric: String,
+    },
+    /// The filter did not exist then.
+    FilterAbsent(String),
+    /// The filter's pattern then does not match it.
+    PatternMisses(String),
+    /// No filter matched it.
+    NoFilterMatched,
+    /// A datapoint, but the alarm did not exist.
+    AlarmAbsent,
+    /// A datapoint, but the alarm did not go to ALARM for it.
+    NoTransition,
+    /// Inside an episode that sent nothing.
+    Silent(Silence),
+    /// Inside an ALARM that began long before: nobody was told again.
+    DuringAlarm(DateTime<Utc>),
+    /// No alarm watches a metric that matches it.
+    NoAlarmWatches,
+}
+
+impl Unnotified {
+    /// Whether the pipeline was blind for it: the trail, the filter, the
+    /// alarm or its actions were not in place.
+    pub fn blinds(&self) -> bool {
+        match self {
+            Unnotified::TrailBlind(_) | Unnotified::FilterAbsent(_) | Unnotified::AlarmAbsent => {
+                true
+            }
+            Unnotified::Silent(s) => s.blinds(),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Unnotified {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unnotified::TrailBlind(c) => write!(f, "{c}"),
+            Unnotified::NoFilterPublishes { namespace, metric } => {
+                write!(f, "no metric filter publishes {namespace}/{metric}")
+            }
+            Unnotified::FilterAbsent(n) => write!(f, "metric filter {n:?} was not in place"),
+            Unnotified::PatternMisses(n) => {
+                write!(f, "the pattern of {n:?} in force then does not match it")
+            }
+            Unnotified::NoFilterMatched => f.write_str("no filter matched it"),
+            Unnotified::AlarmAbsent => f.write_str("the alarm did not exist"),
+            Unnotified::NoTransition => f.write_str(
+                "the alarm did not go to ALARM for it (threshold, statistic or datapoints to alarm)",
+            ),
+            Unnotified::Silent(s) => write!(f, "{s}"),
+            Unnotified::DuringAlarm(t) => {
+                write!(f, "the alarm had been in ALARM since {}", format_time(t))
+            }
+            Unnotified::NoAlarmWatches => f.write_str("no alarm watches a metric that matches it"),
+        }
+    }
+}
 
 /// One stretch of ALARM.
 #[derive(Debug, Clone, Serialize)]
@@ -20,27 +164,26 @@ pub struct Episode {
     /// The alarm.
     pub alarm: String,
     /// Transition into ALARM (evaluation instant).
-    #[serde(serialize_with = "crate::record::ser_time")]
+    #[serde(serialize_with = "crate::event::ser_time")]
     pub start: DateTime<Utc>,
     /// Transition out (None: still in ALARM when the logs end).
-    #[serde(serialize_with = "crate::record::ser_opt_time")]
+    #[serde(serialize_with = "crate::event::ser_opt_time")]
     pub end: Option<DateTime<Utc>>,
     /// eventIDs of the matched events whose datapoints fall inside.
     pub events: Vec<String>,
     /// eventTime of the earliest of those (the trigger).
-    #[serde(serialize_with = "crate::record::ser_opt_time")]
+    #[serde(serialize_with = "crate::event::ser_opt_time")]
     pub first_event: Option<DateTime<Utc>>,
     /// Whether the transition would have sent an SNS notification.
     pub notifies: bool,
     /// Why not, when it does not.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub why_silent: Option<String>,
-    /// caught, delivery_failed, missed, unjudgeable, or replayed (no
-    /// history given), or silent.
-    pub verdict: String,
+    pub why_silent: Option<Silence>,
+    /// What became of it.
+    pub verdict: EpisodeVerdict,
     /// The matching actual ALARM transition, with history.
     #[serde(
-        serialize_with = "crate::record::ser_opt_time",
+        serialize_with = "crate::event::ser_opt_time",
         skip_serializing_if = "Option::is_none"
     )]
     pub actual: Option<DateTime<Utc>>,
@@ -51,12 +194,8 @@ pub struct Episode {
 pub enum Fate {
     /// Inside a notifying episode of this alarm (index into episodes).
     Notified(usize),
-    /// Inside an episode that sent nothing.
-    Silent(usize, String),
-    /// A datapoint, but the alarm did not go to ALARM for it.
-    NoTransition(String),
-    /// No datapoint: why.
-    NoDatapoint(String),
+    /// Notified nobody, and why.
+    Unnotified(Unnotified),
 }
 
 /// The replay of every alarm.
@@ -74,10 +213,12 @@ fn at(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
 }
 
-/// Replay every alarm of `model` over `events`; `span` is the time the
-/// logs cover, over which a filter's `defaultValue` is published.
+/// Replay every alarm of `model` over `events`, whose filter ids are
+/// `plan`'s; `span` is the time the logs cover, over which a filter's
+/// `defaultValue` is published.
 pub fn run(
     model: &Model,
+    plan: &ScanPlan,
     events: &[Event],
     a: &Assumptions,
     span: Option<(DateTime<Utc>, DateTime<Utc>)>,
@@ -87,13 +228,13 @@ pub fn run(
         ..Replay::default()
     };
     for alarm in &model.alarms {
-        replay_alarm(model, alarm, events, a, span, &mut out);
+        replay_alarm(model, plan, alarm, events, a, span, &mut out);
     }
     out
 }
 
 /// `defaultValue` is published for every minute in which the log group
-/// received events and the filter matched none (domain.md 2.2 MF5). A
+/// received events and the filter matched none (`docs/metric-and-alarm.md` MF5). A
 /// trail receives events every minute on any busy account, so every
 /// minute of the span without a match gets the default: the metric is
 /// dense and missing-data handling no longer applies.
@@ -117,6 +258,7 @@ fn add_defaults(
 
 fn replay_alarm(
     model: &Model,
+    plan: &ScanPlan,
     alarm: &AlarmModel,
     events: &[Event],
     a: &Assumptions,
@@ -136,7 +278,7 @@ fn replay_alarm(
     let delay = Duration::seconds(a.delivery_delay_seconds);
     let mut series = Series::default();
     let mut points: Vec<Option<i64>> = vec![None; events.len()];
-    let mut no_point: Vec<Option<String>> = vec![None; events.len()];
+    let mut no_point: Vec<Option<Unnotified>> = vec![None; events.len()];
     let mut matched_minutes = std::collections::BTreeSet::new();
     for (i, e) in events.iter().enumerate() {
         let d = e.time + delay;
@@ -145,28 +287,23 @@ fn replay_alarm(
             .iter()
             .find(|w| w.blinds && w.contains(e.time))
         {
-            no_point[i] = Some(w.cause.clone());
+            no_point[i] = Some(Unnotified::TrailBlind(w.cause.clone()));
             continue;
         }
         let mut hit = false;
-        let mut why = if linked.is_empty() {
-            format!("no metric filter publishes {}/{}", metric.0, metric.1)
-        } else {
-            String::new()
-        };
+        let mut why = linked.is_empty().then(|| Unnotified::NoFilterPublishes {
+            namespace: metric.0.clone(),
+            metric: metric.1.clone(),
+        });
         for f in &linked {
             match f.at(d) {
-                None => why = format!("metric filter {:?} was not in place", f.name),
+                None => why = Some(Unnotified::FilterAbsent(f.name.clone())),
                 Some(p) => {
-                    let name = f.detector_name(p);
-                    if e.filters.contains(&name) {
+                    if plan.id(p).is_some_and(|id| e.filters.contains(&id)) {
                         series.add(d.timestamp(), f.value.unwrap_or(1.0));
                         hit = true;
-                    } else if why.is_empty() {
-                        why = format!(
-                            "the pattern of {:?} in force then does not match it",
-                            f.name
-                        );
+                    } else if why.is_none() {
+                        why = Some(Unnotified::PatternMisses(f.name.clone()));
                     }
                 }
             }
@@ -175,11 +312,7 @@ fn replay_alarm(
             points[i] = Some(d.timestamp().div_euclid(60) * 60);
             matched_minutes.insert(d.timestamp().div_euclid(60) * 60);
         } else {
-            no_point[i] = Some(if why.is_empty() {
-                "no filter matched it".into()
-            } else {
-                why
-            });
+            no_point[i] = Some(why.unwrap_or(Unnotified::NoFilterMatched));
         }
     }
     // With a default value the metric is dense while the logs last; past
@@ -202,7 +335,7 @@ fn replay_alarm(
     let Some(start) = first_data.into_iter().chain(changes.iter().copied()).min() else {
         for (i, why) in no_point.into_iter().enumerate() {
             if let Some(w) = why {
-                out.fates[i].push((alarm.name.clone(), Fate::NoDatapoint(w)));
+                out.fates[i].push((alarm.name.clone(), Fate::Unnotified(w)));
             }
         }
         return;
@@ -239,7 +372,7 @@ fn replay_alarm(
 
     let mut m: Option<Machine> = None;
     let mut current: Option<usize> = None;
-    let mut transitions: Vec<(i64, State, State, bool, Option<String>)> = Vec::new();
+    let mut transitions: Vec<(i64, State, State, bool, Option<Silence>)> = Vec::new();
     let mut forced = alarm.forced.iter().peekable();
     for t in instants {
         let now = at(t);
@@ -254,7 +387,7 @@ fn replay_alarm(
                             State::Alarm,
                             State::InsufficientData,
                             false,
-                            Some("alarm deleted".into()),
+                            Some(Silence::AlarmAbsent),
                         ));
                     }
                 }
@@ -289,13 +422,7 @@ fn replay_alarm(
                 break;
             }
             if let Some(tr) = mm.force(ft.timestamp(), *st, "SetAlarmState") {
-                transitions.push((
-                    tr.at,
-                    tr.from,
-                    tr.to,
-                    false,
-                    Some("forced by SetAlarmState".into()),
-                ));
+                transitions.push((tr.at, tr.from, tr.to, false, Some(Silence::Forced)));
             }
             forced.next();
         }
@@ -303,18 +430,13 @@ fn replay_alarm(
             let cfg = alarm.at(now).or(cfg);
             let (notifies, why) = match cfg {
                 _ if tr.to != State::Alarm => (false, None),
-                None => (false, Some("the alarm did not exist".to_owned())),
-                Some(_) if !alarm.actions_at(now) => {
-                    (false, Some("alarm actions were disabled".to_owned()))
-                }
+                None => (false, Some(Silence::AlarmAbsent)),
+                Some(_) if !alarm.actions_at(now) => (false, Some(Silence::ActionsDisabled)),
                 Some(c)
                     if !c.alarm_actions.iter().any(|x| x.contains(":sns:"))
-                        && alarm.source != super::model::Source::Recommended =>
+                        && alarm.source != ConfigSource::Recommended =>
                 {
-                    (
-                        false,
-                        Some("no SNS topic among the alarm actions".to_owned()),
-                    )
+                    (false, Some(Silence::NoSnsAction))
                 }
                 Some(_) => (true, None),
             };
@@ -337,9 +459,13 @@ fn replay_alarm(
                     why_silent: if notifies {
                         None
                     } else {
-                        why.or(Some("forced by SetAlarmState".into()))
+                        why.or(Some(Silence::Forced))
                     },
-                    verdict: String::new(),
+                    verdict: if notifies {
+                        EpisodeVerdict::Replayed
+                    } else {
+                        EpisodeVerdict::Silent
+                    },
                     actual: None,
                 });
             }
@@ -355,34 +481,38 @@ fn replay_alarm(
     for (i, p) in points.iter().enumerate() {
         let fate = match p {
             None => match &no_point[i] {
-                Some(w) => Fate::NoDatapoint(w.clone()),
+                Some(w) => Fate::Unnotified(w.clone()),
                 None => continue,
             },
             Some(minute) => {
                 let seen = minute + 60;
-                match out.episodes[first_episode..]
-                    .iter()
-                    .position(|e| e.start.timestamp() <= seen && e.end.is_none_or(|end| seen < end.timestamp()))
-                {
+                match out.episodes[first_episode..].iter().position(|e| {
+                    e.start.timestamp() <= seen && e.end.is_none_or(|end| seen < end.timestamp())
+                }) {
                     Some(k) => {
                         let idx = first_episode + k;
                         let ep = &mut out.episodes[idx];
                         ep.events.push(events[i].id.clone());
-                        ep.first_event = Some(ep.first_event.map_or(events[i].time, |f| f.min(events[i].time)));
+                        ep.first_event = Some(
+                            ep.first_event
+                                .map_or(events[i].time, |f| f.min(events[i].time)),
+                        );
                         // Inside an ALARM that started long before: the
                         // alarm was stuck there; this change notified no one.
                         let stuck = seen - ep.start.timestamp() > reach + widest.period;
                         if ep.notifies && !stuck {
                             Fate::Notified(idx)
                         } else if stuck {
-                            Fate::Silent(idx, format!("the alarm had been in ALARM since {}", format_time(&ep.start)))
+                            Fate::Unnotified(Unnotified::DuringAlarm(ep.start))
                         } else {
-                            Fate::Silent(idx, ep.why_silent.clone().unwrap_or_default())
+                            Fate::Unnotified(Unnotified::Silent(
+                                ep.why_silent.clone().unwrap_or(Silence::Forced),
+                            ))
                         }
                     }
-                    None => Fate::NoTransition(match alarm.at(at(*minute)) {
-                        None => "the alarm did not exist".into(),
-                        Some(_) => "the alarm did not go to ALARM for it (threshold, statistic or datapoints to alarm)".into(),
+                    None => Fate::Unnotified(match alarm.at(at(*minute)) {
+                        None => Unnotified::AlarmAbsent,
+                        Some(_) => Unnotified::NoTransition,
                     }),
                 }
             }

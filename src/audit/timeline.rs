@@ -1,5 +1,6 @@
-//! CloudTrail's own record of the alarm pipeline (domain.md 7): which
-//! metric filter, alarm, trail and topic changes happened, and when.
+//! CloudTrail's own record of the alarm pipeline (`docs/cloudtrail.md`,
+//! "Events that change the alarm pipeline"): which metric filter, alarm,
+//! trail and topic changes happened, and when.
 //!
 //! Request keys are looked up case-insensitively: their exact casing is
 //! only partly confirmed (`oKActions` vs `okActions`).
@@ -9,14 +10,14 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::alarm::State;
+use crate::event::Event;
 use crate::exports::alarms::{Dimension, MetricAlarm};
-use crate::record::Event;
 
 /// One configuration change.
 #[derive(Debug, Clone, Serialize)]
 pub struct Change {
     /// eventTime.
-    #[serde(serialize_with = "crate::record::ser_time")]
+    #[serde(serialize_with = "crate::event::ser_time")]
     pub time: DateTime<Utc>,
     /// Who made it.
     pub actor: String,

@@ -1,4 +1,4 @@
-//! `aws cloudwatch describe-alarms` (domain.md 4.2).
+//! `aws cloudwatch describe-alarms` (`docs/exports.md#describe-alarms`).
 
 use std::path::Path;
 
@@ -36,7 +36,7 @@ pub struct MetricAlarm {
     #[serde(default)]
     pub state_value: Option<String>,
     /// `AlarmConfigurationUpdatedTimestamp`.
-    #[serde(default, deserialize_with = "super::time::deserialize_opt")]
+    #[serde(default, deserialize_with = "crate::time::deserialize_export_opt")]
     pub alarm_configuration_updated_timestamp: Option<DateTime<Utc>>,
     /// `MetricName` (absent for metric-math alarms).
     #[serde(default)]

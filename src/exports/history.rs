@@ -1,4 +1,4 @@
-//! `aws cloudwatch describe-alarm-history` (domain.md 4.1).
+//! `aws cloudwatch describe-alarm-history` (`docs/exports.md#describe-alarm-history`).
 
 use std::path::Path;
 
@@ -18,7 +18,7 @@ struct Page {
 #[serde(rename_all = "PascalCase")]
 struct RawItem {
     alarm_name: String,
-    #[serde(deserialize_with = "super::time::deserialize")]
+    #[serde(deserialize_with = "crate::time::deserialize_export")]
     timestamp: DateTime<Utc>,
     history_item_type: String,
     #[serde(default)]

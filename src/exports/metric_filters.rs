@@ -1,4 +1,4 @@
-//! `aws logs describe-metric-filters` (domain.md 4.3).
+//! `aws logs describe-metric-filters` (`docs/exports.md#describe-metric-filters`).
 
 use std::path::Path;
 

@@ -1,10 +1,9 @@
-//! Files exported with the AWS CLI (`--output json`, domain.md section 4),
+//! Files exported with the AWS CLI (`--output json`, `docs/exports.md`),
 //! read into typed values with errors that name the file and the key.
 
 pub mod alarms;
 pub mod history;
 pub mod metric_filters;
-pub mod time;
 
 use std::path::{Path, PathBuf};
 
@@ -66,7 +65,7 @@ fn parse<T: DeserializeOwned>(file: &Path, bytes: &[u8]) -> Result<T, ExportErro
 }
 
 /// Read a document that may be one response, a JSON array of page
-/// responses, or several responses concatenated (domain.md 4).
+/// responses, or several responses concatenated (`docs/exports.md#general`).
 pub fn read_pages<T: DeserializeOwned>(file: &Path) -> Result<Vec<T>, ExportError> {
     let bytes = read_bytes(file)?;
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {

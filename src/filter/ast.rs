@@ -1,4 +1,4 @@
-//! The syntax tree of a JSON filter pattern (domain.md 1.2).
+//! The syntax tree of a JSON filter pattern (`docs/filter-patterns.md#grammar`).
 
 /// A boolean expression over conditions. `&&` binds tighter than `||`; the
 /// parser has already grouped them.
@@ -117,7 +117,7 @@ impl Glob {
     }
 
     /// Whether a `*` sits somewhere other than the two ends, which AWS
-    /// does not document (domain.md 1.3 E4).
+    /// does not document (`docs/filter-patterns.md` E4).
     pub fn has_inner_wildcard(&self) -> bool {
         self.text.trim_matches('*').contains('*')
     }

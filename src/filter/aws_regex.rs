@@ -3,7 +3,7 @@
 //!
 //! AWS allows ASCII letters and digits, the symbols `: _ # = @ / ; , -`,
 //! the operators `^ $ ? [ ] { } | \ * + .` and the escapes `\d \D \s \S \w
-//! \W \xhh`; no parentheses, no multi-byte characters (domain.md 1.4, X2).
+//! \W \xhh`; no parentheses, no multi-byte characters (`docs/filter-patterns.md#regex`, X2).
 //! The character classes are ASCII-only as in Java's default, so they are
 //! spelled out rather than left to the crate's Unicode classes.
 
@@ -12,7 +12,7 @@ use regex::bytes::Regex;
 /// A regex that AWS refuses, with the byte offset (in the regex body) of
 /// the offending character.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegexError {
+pub(super) struct RegexError {
     /// Byte offset inside the body (between the `%`s).
     pub offset: usize,
     /// What is wrong.
@@ -35,7 +35,7 @@ fn class(c: char) -> Option<&'static str> {
 }
 
 /// Check `body` against AWS's rules and compile it as an unanchored search.
-pub fn compile(body: &str) -> Result<Regex, RegexError> {
+pub(super) fn compile(body: &str) -> Result<Regex, RegexError> {
     let err = |offset, reason: String| RegexError { offset, reason };
     if body.is_empty() {
         return Err(err(0, "empty regular expression".into()));

@@ -1,4 +1,4 @@
-//! Evaluating a JSON pattern against one decoded event (domain.md 1.3).
+//! Evaluating a JSON pattern against one decoded event (`docs/filter-patterns.md#semantics`).
 //!
 //! The rules that decide most cases:
 //! - a selector that finds nothing makes every comparison false; only
@@ -9,7 +9,7 @@
 //! - strings compare whole and case-sensitively, `*` being a wildcard (E1,
 //!   E4); a string literal against a number or boolean compares the text
 //!   of that value, and so does a number literal against a string
-//!   (N3, B2: UNCONFIRMED, the domain notes' recommendation);
+//!   (N3, B2: AWS does not document it; see `docs/filter-patterns.md`);
 //! - `<`, `<=`, `>`, `>=` hold only for JSON numbers (N4);
 //! - `null` has no text: only `IS NULL` matches it.
 
@@ -21,7 +21,7 @@ use simd_json::{BorrowedValue, StaticNode};
 use super::ast::{CmpOp, Cond, Expr, Step, Test, Value};
 
 /// Whether `e` holds for the event `v`.
-pub fn eval(e: &Expr, v: &BorrowedValue<'_>) -> bool {
+pub(super) fn eval(e: &Expr, v: &BorrowedValue<'_>) -> bool {
     match e {
         Expr::Or(b) => b.iter().any(|e| eval(e, v)),
         Expr::And(b) => b.iter().all(|e| eval(e, v)),

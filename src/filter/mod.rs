@@ -1,5 +1,5 @@
 //! CloudWatch Logs filter patterns: parsed, checked and evaluated the way
-//! the service does it (domain.md section 1).
+//! the service does it (`docs/filter-patterns.md`).
 //!
 //! - [`Pattern::parse`] classifies the text (empty, `{` JSON, `%` regex,
 //!   `[` space-delimited, terms), refuses what AWS refuses with a column and
@@ -12,6 +12,7 @@ mod ast;
 mod aws_regex;
 mod eval;
 pub mod literals;
+mod named;
 mod parse;
 pub mod presets;
 mod terms;
@@ -20,8 +21,9 @@ use simd_json::BorrowedValue;
 
 pub use ast::{CmpOp, Expr, Step, Test, Value};
 pub use literals::Need;
+pub use named::{Filter, FilterId};
 
-/// Longest pattern AWS accepts, in characters (domain.md 1.5).
+/// Longest pattern AWS accepts, in characters (`docs/filter-patterns.md#limits`).
 pub const MAX_PATTERN_CHARS: usize = 1024;
 
 /// Why AWS would refuse a pattern.

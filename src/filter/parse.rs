@@ -1,5 +1,5 @@
 //! The JSON pattern parser: `{ ... }` text -> [`Expr`], refusing what AWS
-//! refuses (domain.md 1.2-1.5) with the column and the reason.
+//! refuses (`docs/filter-patterns.md`, grammar to limits) with the column and the reason.
 //!
 //! Hand-written recursive descent over bytes: the grammar is small, errors
 //! must point at a column, and a parser generator would be more code.
@@ -8,13 +8,13 @@ use super::ast::{CmpOp, Cond, Expr, Glob, Selector, Step, Test, Value};
 use super::aws_regex;
 
 /// At most this many `%regex%` values per pattern (X3).
-pub const MAX_REGEXES: usize = 2;
+pub(super) const MAX_REGEXES: usize = 2;
 /// At most this many selectors with a wildcard per pattern (S6).
-pub const MAX_WILDCARD_SELECTORS: usize = 3;
+pub(super) const MAX_WILDCARD_SELECTORS: usize = 3;
 
 /// Where and why a pattern is invalid, as a byte offset.
 #[derive(Debug)]
-pub struct Failure {
+pub(super) struct Failure {
     /// Byte offset in the whole pattern text.
     pub offset: usize,
     /// What is wrong.
@@ -26,7 +26,7 @@ type Result<T> = std::result::Result<T, Failure>;
 /// Parse the JSON pattern `text[start..end]`, which holds what is between
 /// the braces. Returns the expression and notes about constructs AWS
 /// accepts but does not document the behaviour of.
-pub fn parse_json(text: &str, start: usize, end: usize) -> Result<(Expr, Vec<String>)> {
+pub(super) fn parse_json(text: &str, start: usize, end: usize) -> Result<(Expr, Vec<String>)> {
     let mut p = Parser {
         s: text.as_bytes(),
         text,
@@ -71,7 +71,7 @@ fn is_name(b: u8) -> bool {
 }
 
 /// Characters AWS accepts in unquoted values: its own examples use `.`,
-/// `-`, `*`, `:` and `/` (domain.md 1.3 E3); the exact set is UNCONFIRMED.
+/// `-`, `*`, `:` and `/` (`docs/filter-patterns.md` E3); the exact set is UNCONFIRMED.
 fn is_bare(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"_.-*:/@+#".contains(&b)
 }
@@ -505,8 +505,8 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// The number grammar of domain.md 1.2: `[+-]digits[.digits][(e|E)[+-]digits]`.
-pub fn number(t: &str) -> Option<f64> {
+/// The number grammar of `docs/filter-patterns.md#grammar`: `[+-]digits[.digits][(e|E)[+-]digits]`.
+pub(super) fn number(t: &str) -> Option<f64> {
     let b = t.as_bytes();
     let mut i = 0;
     let digits = |i: &mut usize| {

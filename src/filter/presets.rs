@@ -1,13 +1,13 @@
 //! Named patterns: the CIS AWS Foundations log-metric-filter controls of
 //! every benchmark version, and the AWS Security Hub controls built on them
-//! (domain.md 6.2, 6.3).
+//! (`docs/cloudtrail.md#cis-numbering`, `#cis-patterns`).
 //!
 //! Names are `cis-<version>-<control>` as the benchmark numbers them
 //! (`cis-1.2-3.10`, `cis-5.0-4.10`, `cis-6.0-5.10`) and
 //! `securityhub-cloudwatch-<n>`. The default, `security-group-changes`, is
 //! the six-name pattern of the project brief.
 
-use crate::detect::SECURITY_GROUP_PATTERN;
+use crate::cis::SECURITY_GROUP_PATTERN;
 
 /// One named pattern.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

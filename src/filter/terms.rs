@@ -1,4 +1,4 @@
-//! Unstructured term patterns (domain.md 1.7): `ERROR`, `ERROR ARGUMENTS`,
+//! Unstructured term patterns (`docs/filter-patterns.md#other-forms`): `ERROR`, `ERROR ARGUMENTS`,
 //! `?ERROR ?WARN`, `-DEBUG`, `"exact phrase"`, matched against the raw
 //! event text.
 //!
@@ -6,7 +6,7 @@
 //! around it, where the term itself starts or ends with a letter or digit,
 //! must not be letters or digits. AWS's regex documentation contrasts
 //! `%AUTHORIZED%` matching `UNAUTHORIZED` with terms, which suggests this;
-//! whole-word versus substring is UNCONFIRMED (domain.md 9.3).
+//! whole-word versus substring is UNCONFIRMED (`docs/open-questions.md` Q3).
 
 use memchr::memmem;
 
@@ -22,7 +22,7 @@ pub struct Terms {
 }
 
 /// Parse failure: byte offset and reason.
-pub type Failure = (usize, String);
+pub(super) type Failure = (usize, String);
 
 impl Terms {
     /// Parse `text[start..end]`.
@@ -108,7 +108,7 @@ impl Terms {
 }
 
 /// `term` occurs in `msg` and is not glued to a letter or digit.
-pub fn contains_term(msg: &[u8], term: &str) -> bool {
+pub(super) fn contains_term(msg: &[u8], term: &str) -> bool {
     let t = term.as_bytes();
     let (head, tail) = (
         t[0].is_ascii_alphanumeric(),

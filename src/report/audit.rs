@@ -1,13 +1,14 @@
 //! The audit report: a one-screen text verdict an auditor can paste, and
-//! the JSON document (schema in the README).
+//! the JSON document (schema in the README). What the verdict is, is
+//! [`crate::audit`]'s; this only writes it.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Audit, Severity};
-use crate::record::format_time;
-use crate::report::sanitize::sanitize;
+use super::sanitize::sanitize;
+use crate::audit::{Audit, Finding, FindingKind, Severity};
+use crate::event::format_time;
 use crate::scan::ErrorEntry;
 
 /// Bumped when a key is renamed or removed.
@@ -35,7 +36,7 @@ pub fn write_json(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
 /// Findings of one kind shown in the text report.
 const PER_KIND: usize = 5;
 
-fn finding_line(out: &mut dyn Write, f: &super::Finding) -> io::Result<()> {
+fn finding_line(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
     let when = f
         .time
         .map_or(String::new(), |t| format!(" {}", format_time(&t)));
@@ -110,9 +111,9 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
                 e.end.map_or("(still in ALARM)".into(), |t| format_time(&t)),
                 sanitize(&e.alarm),
                 e.events.len(),
-                e.verdict,
+                e.verdict.as_str(),
                 e.why_silent
-                    .as_deref()
+                    .as_ref()
                     .map_or(String::new(), |w| format!(": {w}"))
             )?;
         }
@@ -128,7 +129,7 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
     } else {
         writeln!(out, "Verdict: {} gap(s)", gaps.len())?;
         // One screen: a few of each kind; JSON lists them all.
-        let mut shown: Vec<(&str, usize)> = Vec::new();
+        let mut shown: Vec<(FindingKind, usize)> = Vec::new();
         for f in &gaps {
             let n = match shown.iter_mut().find(|(k, _)| *k == f.kind) {
                 Some((_, n)) => {
@@ -136,7 +137,7 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
                     *n
                 }
                 None => {
-                    shown.push((&f.kind, 1));
+                    shown.push((f.kind, 1));
                     1
                 }
             };

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::View;
-use crate::record::format_time;
+use crate::event::format_time;
 
 const HEADER: &str = "eventTime,eventName,eventID,eventSource,awsRegion,recipientAccountId,actor,actorType,sourceIPAddress,userAgent,groupIds,errorCode,object,record";
 
@@ -15,7 +15,7 @@ fn field(out: &mut dyn Write, s: &str) -> io::Result<()> {
     }
 }
 
-pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{HEADER}")?;
     for e in &view.report.totals.events {
         let cells = [

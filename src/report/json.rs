@@ -1,18 +1,22 @@
-//! The JSON document and JSON Lines outputs (schema in the README).
+//! The scan's JSON document and JSON Lines outputs (schema in the README).
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{FilterInfo, Summary, View};
-use crate::periods::AlarmPeriods;
-use crate::record::{format_time, Event};
+use super::{FilterEstimate, FilterInfo, Summary, View};
+use crate::event::{format_time, ser_time, Event};
 use crate::scan::ErrorEntry;
 
-/// Bumped when a key is renamed or removed (adding keys does not bump it).
+/// Bumped when a key is renamed or removed, or a value changes meaning
+/// (adding keys does not bump it).
 /// 2: `query.pattern` became `query.filters`, `alarm_periods` a list with
 /// one entry per filter.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: `alarm_periods` come from the alarm state machine (the one the
+/// audit replays), not a separate period count: `notifications_max` is
+/// the count with a one-period evaluation range, and `notifies` marks the
+/// period of the datapoint that sent the alarm to ALARM.
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Serialize)]
 struct Query<'a> {
@@ -21,18 +25,130 @@ struct Query<'a> {
     until: Option<String>,
 }
 
+/// One event as written: the [`Event`] fields under CloudTrail's names,
+/// with the names of the filters that matched it.
+#[derive(Serialize)]
+struct EventJson<'a> {
+    #[serde(rename = "eventTime", serialize_with = "ser_time")]
+    time: &'a chrono::DateTime<chrono::Utc>,
+    #[serde(rename = "eventName")]
+    name: &'a str,
+    #[serde(rename = "eventID")]
+    id: &'a str,
+    #[serde(rename = "eventSource")]
+    source: &'a str,
+    #[serde(rename = "awsRegion")]
+    region: &'a str,
+    #[serde(rename = "recipientAccountId")]
+    account: &'a str,
+    actor: &'a str,
+    #[serde(rename = "actorType")]
+    actor_type: &'a str,
+    #[serde(rename = "invokedBy", skip_serializing_if = "Option::is_none")]
+    invoked_by: Option<&'a str>,
+    #[serde(rename = "sourceIPAddress")]
+    source_ip: &'a str,
+    #[serde(rename = "userAgent")]
+    user_agent: &'a str,
+    #[serde(rename = "groupIds")]
+    group_ids: &'a [String],
+    #[serde(rename = "groupNames", skip_serializing_if = "<[String]>::is_empty")]
+    group_names: &'a [String],
+    #[serde(rename = "errorCode")]
+    error_code: Option<&'a str>,
+    #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
+    error_message: Option<&'a str>,
+    object: &'a str,
+    record: u64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    filters: Vec<&'a str>,
+    #[serde(rename = "requestParameters", skip_serializing_if = "Option::is_none")]
+    request: Option<&'a serde_json::Value>,
+    #[serde(rename = "whyUnseen", skip_serializing_if = "Option::is_none")]
+    why_unseen: Option<&'static str>,
+}
+
+impl<'a> EventJson<'a> {
+    fn of(e: &'a Event, view: &View<'a>) -> Self {
+        EventJson {
+            time: &e.time,
+            name: &e.name,
+            id: &e.id,
+            source: &e.source,
+            region: &e.region,
+            account: &e.account,
+            actor: &e.actor,
+            actor_type: &e.actor_type,
+            invoked_by: e.invoked_by.as_deref(),
+            source_ip: &e.source_ip,
+            user_agent: &e.user_agent,
+            group_ids: &e.group_ids,
+            group_names: &e.group_names,
+            error_code: e.error_code.as_deref(),
+            error_message: e.error_message.as_deref(),
+            object: &e.object,
+            record: e.record,
+            filters: view.filter_names(&e.filters),
+            request: e.request.as_ref(),
+            why_unseen: e.why_unseen,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct BreachJson {
+    start: String,
+    end: String,
+    sum: u64,
+    notifies: bool,
+}
+
+#[derive(Serialize)]
+struct PeriodsJson<'a> {
+    filter: &'a str,
+    period_seconds: i64,
+    evaluation_range_periods: usize,
+    breaching: Vec<BreachJson>,
+    notifications: u64,
+    notifications_max: u64,
+}
+
+impl<'a> PeriodsJson<'a> {
+    fn of(p: &'a FilterEstimate<'a>) -> Self {
+        let e = &p.estimate;
+        PeriodsJson {
+            filter: p.filter,
+            period_seconds: e.period_seconds,
+            evaluation_range_periods: e.evaluation_range_periods,
+            breaching: e
+                .breaching
+                .iter()
+                .map(|b| BreachJson {
+                    start: format_time(&b.start),
+                    end: format_time(&b.end),
+                    sum: b.sum,
+                    notifies: b.notifies,
+                })
+                .collect(),
+            notifications: e.notifications,
+            notifications_max: e.notifications_max,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Document<'a> {
     schema_version: u32,
     query: Query<'a>,
     summary: &'a Summary,
-    events: &'a [Event],
-    blind_spots: &'a [Event],
-    alarm_periods: &'a [AlarmPeriods],
+    events: Vec<EventJson<'a>>,
+    blind_spots: Vec<EventJson<'a>>,
+    alarm_periods: Vec<PeriodsJson<'a>>,
     errors: &'a [ErrorEntry],
 }
 
-pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let t = &view.report.totals;
     let doc = Document {
         schema_version: SCHEMA_VERSION,
         query: Query {
@@ -41,18 +157,22 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
             until: view.query.until.as_ref().map(format_time),
         },
         summary: &view.summary,
-        events: &view.report.totals.events,
-        blind_spots: &view.report.totals.blind_spots,
-        alarm_periods: &view.periods,
+        events: t.events.iter().map(|e| EventJson::of(e, view)).collect(),
+        blind_spots: t
+            .blind_spots
+            .iter()
+            .map(|e| EventJson::of(e, view))
+            .collect(),
+        alarm_periods: view.periods.iter().map(PeriodsJson::of).collect(),
         errors: view.errors(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     out.write_all(b"\n")
 }
 
-pub fn write_lines(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn write_lines(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     for e in &view.report.totals.events {
-        serde_json::to_writer(&mut *out, e)?;
+        serde_json::to_writer(&mut *out, &EventJson::of(e, view))?;
         out.write_all(b"\n")?;
     }
     Ok(())

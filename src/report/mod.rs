@@ -1,11 +1,17 @@
-//! Scan results -> text for people, JSON / NDJSON / CSV for machines.
+//! Every output format of every subcommand: the scan's text, JSON, NDJSON
+//! and CSV ([`write_scan`]), the audit's text and JSON ([`audit`]), the
+//! preset list ([`presets`]) and test-pattern's response.
 //!
-//! Every format is built from the merged, sorted [`ScanReport`], so output
-//! is byte-identical at any thread count. Machine formats carry no wall
-//! clock times or durations for the same reason; those go to stderr.
+//! Every format is built from merged, sorted results, so output is
+//! byte-identical at any thread count. Machine formats carry no wall clock
+//! times or durations for the same reason; those go to stderr. Text that
+//! comes from logs or exports is escaped before it reaches a terminal
+//! ([`sanitize`]).
 
+pub mod audit;
 mod csv;
 mod json;
+pub mod presets;
 pub mod sanitize;
 mod text;
 
@@ -15,14 +21,15 @@ use std::io::{self, Write};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::periods::{alarm_periods, AlarmPeriods};
+use crate::alarm::estimate::{estimate, Estimate};
+use crate::filter::FilterId;
 use crate::scan::{ErrorEntry, ScanReport};
 
 pub use json::SCHEMA_VERSION;
 
-/// Output format.
+/// `scan --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+pub enum ScanFormat {
     /// Tables and a summary, for people.
     Text,
     /// One JSON document with summary, events, blind spots, periods, errors.
@@ -31,6 +38,26 @@ pub enum Format {
     Ndjson,
     /// The matched-events table with a header row.
     Csv,
+}
+
+/// `audit --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditFormat {
+    /// The one-screen verdict, for people.
+    Text,
+    /// One JSON document.
+    Json,
+}
+
+/// `presets --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    /// One block per preset, for people.
+    Text,
+    /// One JSON array.
+    Json,
+    /// One preset per line.
+    Ndjson,
 }
 
 /// One filter as echoed in reports.
@@ -100,7 +127,9 @@ impl Summary {
         let mut by_region = BTreeMap::new();
         for e in &t.events {
             for f in &e.filters {
-                *by_filter.entry(f.clone()).or_default() += 1;
+                *by_filter
+                    .entry(query.filters[f.index()].name.clone())
+                    .or_default() += 1;
             }
             *by_event.entry(e.name.clone()).or_default() += 1;
             *by_account.entry(e.account.clone()).or_default() += 1;
@@ -140,42 +169,79 @@ impl Summary {
     }
 }
 
+/// The recommended alarm's estimate on one filter's matches.
+#[derive(Debug)]
+struct FilterEstimate<'a> {
+    filter: &'a str,
+    estimate: Estimate,
+}
+
 /// Everything a report shows, computed once.
+#[derive(Debug)]
 pub struct View<'a> {
     query: &'a Query,
     report: &'a ScanReport,
     summary: Summary,
-    periods: Vec<AlarmPeriods>,
+    periods: Vec<FilterEstimate<'a>>,
 }
 
 impl<'a> View<'a> {
-    /// Prepare a report for output.
+    /// Prepare a report for output. `query.filters` are the detector's
+    /// filters, in its order: the events' [`FilterId`]s index them.
     pub fn new(query: &'a Query, report: &'a ScanReport) -> Self {
+        let periods = query
+            .filters
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let id = FilterId::new(i);
+                let times: Vec<i64> = report
+                    .totals
+                    .events
+                    .iter()
+                    .filter(|e| e.filters.contains(&id))
+                    .map(|e| e.time.timestamp())
+                    .collect();
+                FilterEstimate {
+                    filter: &f.name,
+                    estimate: estimate(&times),
+                }
+            })
+            .collect();
         View {
             query,
             report,
             summary: Summary::of(report, query),
-            periods: query
-                .filters
-                .iter()
-                .map(|f| alarm_periods(&f.name, &report.totals.events))
-                .collect(),
+            periods,
         }
     }
 
     fn errors(&self) -> &[ErrorEntry] {
         &self.report.totals.errors
     }
+
+    /// The names of the filters `ids` name.
+    fn filter_names(&self, ids: &[FilterId]) -> Vec<&'a str> {
+        ids.iter()
+            .map(|id| self.query.filters[id.index()].name.as_str())
+            .collect()
+    }
 }
 
-/// Write the report in `format` to `out`.
-pub fn write(format: Format, view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
+/// Write the scan report in `format` to `out`.
+pub fn write_scan(format: ScanFormat, view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     match format {
-        Format::Text => text::write(view, out),
-        Format::Json => json::write(view, out),
-        Format::Ndjson => json::write_lines(view, out),
-        Format::Csv => csv::write(view, out),
+        ScanFormat::Text => text::write(view, out),
+        ScanFormat::Json => json::write(view, out),
+        ScanFormat::Ndjson => json::write_lines(view, out),
+        ScanFormat::Csv => csv::write(view, out),
     }
+}
+
+/// Write `value` as pretty JSON and a newline (test-pattern's response).
+pub fn write_pretty_json<T: Serialize>(value: &T, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    out.write_all(b"\n")
 }
 
 /// The "Could not read" block of the text reports.

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::sanitize::sanitize;
 use super::View;
-use crate::record::{format_time, Event};
+use crate::event::{format_time, Event};
 
 /// The part of an ARN after the account, which is in its own column.
 fn short_actor(actor: &str) -> &str {
@@ -15,7 +15,7 @@ fn short_actor(actor: &str) -> &str {
     }
 }
 
-fn row(e: &Event, with_filters: bool) -> Vec<String> {
+fn row(e: &Event, view: &View<'_>, with_filters: bool) -> Vec<String> {
     let groups = if e.group_ids.is_empty() {
         e.group_names.join(",")
     } else {
@@ -30,7 +30,7 @@ fn row(e: &Event, with_filters: bool) -> Vec<String> {
         e.source_ip.clone(),
         groups,
         e.error_code.clone().unwrap_or_else(|| "OK".into()),
-        e.filters.join(","),
+        view.filter_names(&e.filters).join(","),
     ]
     .into_iter()
     .take(if with_filters { 9 } else { 8 })
@@ -50,9 +50,14 @@ const HEADER: [&str; 9] = [
     "FILTERS",
 ];
 
-fn table(out: &mut dyn Write, events: &[Event], with_filters: bool) -> io::Result<()> {
+fn table(
+    out: &mut dyn Write,
+    view: &View<'_>,
+    events: &[Event],
+    with_filters: bool,
+) -> io::Result<()> {
     let header = &HEADER[..if with_filters { 9 } else { 8 }];
-    let rows: Vec<Vec<String>> = events.iter().map(|e| row(e, with_filters)).collect();
+    let rows: Vec<Vec<String>> = events.iter().map(|e| row(e, view, with_filters)).collect();
     let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in &rows {
         for (w, c) in width.iter_mut().zip(r) {
@@ -77,7 +82,7 @@ fn table(out: &mut dyn Write, events: &[Event], with_filters: bool) -> io::Resul
     Ok(())
 }
 
-pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     let t = &view.report.totals;
     let s = &view.summary;
     let filters = &view.query.filters;
@@ -102,7 +107,7 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
         t.events.len()
     )?;
     if !t.events.is_empty() {
-        table(out, &t.events, several)?;
+        table(out, view, &t.events, several)?;
     }
     writeln!(out)?;
     writeln!(
@@ -111,7 +116,7 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
         t.blind_spots.len()
     )?;
     if !t.blind_spots.is_empty() {
-        table(out, &t.blind_spots, false)?;
+        table(out, view, &t.blind_spots, false)?;
         let mut seen: Vec<(&str, &str)> = Vec::new();
         for e in &t.blind_spots {
             if let Some(why) = e.why_unseen {
@@ -179,11 +184,12 @@ pub fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "  filter {}: {n} matched", sanitize(name))?;
         }
     }
-    for p in &view.periods {
+    for fe in &view.periods {
+        let p = &fe.estimate;
         writeln!(
             out,
             "  alarm on {} (Sum over {} s >= 1): {} breaching period(s); {} ALARM notification(s) (up to {} if the alarm left ALARM after one quiet period)",
-            sanitize(&p.filter),
+            sanitize(fe.filter),
             p.period_seconds,
             p.breaching.len(),
             p.notifications,

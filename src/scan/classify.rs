@@ -1,5 +1,5 @@
-//! Which records the filters match, and which security-group changes they
-//! miss.
+//! Which records the filters match, which security-group changes they
+//! miss, and which records change the alarm pipeline.
 //!
 //! Each [`Filter`] is a named CloudWatch Logs pattern (the CIS six-name
 //! pattern by default, a preset, `--pattern`, or every filter of a
@@ -8,151 +8,30 @@
 //!
 //! Blind spots are security-group changes no filter matches: the six CIS
 //! names when the pattern in use leaves some out, and the changes made
-//! under other names (domain.md 6.1), which only a pattern naming them
-//! catches.
+//! under other names ([`crate::cis::BLIND_SPOTS`]), which only a pattern naming
+//! them catches. The catalog itself is [`crate::cis`]'s.
 
 use simd_json::prelude::*;
 use simd_json::BorrowedValue;
 
-use crate::filter::{presets, Pattern, PatternError};
-use crate::prefilter::Prefilter;
-use crate::record::{get, get_str};
-
-/// The six event names of the CIS security-group-changes metric filter.
-pub const SECURITY_GROUP_EVENTS: [&str; 6] = [
-    "AuthorizeSecurityGroupIngress",
-    "AuthorizeSecurityGroupEgress",
-    "RevokeSecurityGroupIngress",
-    "RevokeSecurityGroupEgress",
-    "CreateSecurityGroup",
-    "DeleteSecurityGroup",
-];
-
-/// The CIS pattern text, as AWS documents it.
-pub const SECURITY_GROUP_PATTERN: &str = "{ ($.eventName = AuthorizeSecurityGroupIngress) || \
-($.eventName = AuthorizeSecurityGroupEgress) || ($.eventName = RevokeSecurityGroupIngress) || \
-($.eventName = RevokeSecurityGroupEgress) || ($.eventName = CreateSecurityGroup) || \
-($.eventName = DeleteSecurityGroup) }";
-
-/// When a blind-spot event name really is a security-group change.
-#[derive(Debug, Clone, Copy)]
-enum When {
-    Always,
-    /// `requestParameters.<key>` exists (e.g. `groupSet`).
-    RequestHas(&'static str),
-    /// Some key of `requestParameters` mentions security groups.
-    RequestMentionsGroups,
-    /// The call targets an `sg-` resource (tags).
-    TargetsGroup,
-}
-
-/// Security-group changes under other names than the six (domain.md 6.1),
-/// with what each changes.
-const BLIND_SPOTS: &[(&str, When, &str)] = &[
-    ("ModifySecurityGroupRules", When::Always,
-     "edits existing rules in place (ports, CIDRs, referenced groups) (CIS names it only from v5.0.0)"),
-    ("UpdateSecurityGroupRuleDescriptionsIngress", When::Always,
-     "changes rule descriptions"),
-    ("UpdateSecurityGroupRuleDescriptionsEgress", When::Always,
-     "changes rule descriptions"),
-    ("CreateManagedPrefixList", When::Always,
-     "prefix lists feed CIDRs into security-group rules"),
-    ("ModifyManagedPrefixList", When::Always,
-     "changes the CIDRs of every rule that references the prefix list"),
-    ("RestoreManagedPrefixListVersion", When::Always,
-     "changes the CIDRs of every rule that references the prefix list"),
-    ("DeleteManagedPrefixList", When::Always,
-     "removes a prefix list that rules may reference"),
-    ("AssociateSecurityGroupVpc", When::Always,
-     "makes a security group usable in another VPC"),
-    ("DisassociateSecurityGroupVpc", When::Always,
-     "removes a security group from a VPC"),
-    ("ModifyInstanceAttribute", When::RequestHas("groupSet"),
-     "replaces the security groups of an instance"),
-    ("ModifyNetworkInterfaceAttribute", When::RequestHas("groupSet"),
-     "replaces the security groups of a network interface"),
-    ("ApplySecurityGroupsToClientVpnTargetNetwork", When::Always,
-     "replaces the security groups of a Client VPN network"),
-    ("ModifyVpcEndpoint", When::RequestMentionsGroups,
-     "adds or removes security groups of a VPC endpoint"),
-    ("SetSecurityGroups", When::Always,
-     "replaces the security groups of a load balancer (ELBv2)"),
-    ("ApplySecurityGroupsToLoadBalancer", When::Always,
-     "replaces the security groups of a classic load balancer"),
-    ("ModifyMountTargetSecurityGroups", When::Always,
-     "replaces the security groups of an EFS mount target"),
-    ("CreateTags", When::TargetsGroup,
-     "tags a security group (tag-based IAM conditions may change who can modify it)"),
-    ("DeleteTags", When::TargetsGroup,
-     "untags a security group (tag-based IAM conditions may change who can modify it)"),
-];
-
-/// CloudTrail events that change the alarm pipeline itself (domain.md 7):
-/// metric filters, alarms, the trail, and the SNS topics alarms notify.
-pub const PIPELINE_EVENTS: &[&str] = &[
-    "PutMetricFilter",
-    "DeleteMetricFilter",
-    "DeleteLogGroup",
-    "PutMetricAlarm",
-    "DeleteAlarms",
-    "SetAlarmState",
-    "DisableAlarmActions",
-    "EnableAlarmActions",
-    "CreateTrail",
-    "UpdateTrail",
-    "DeleteTrail",
-    "StopLogging",
-    "StartLogging",
-    "PutEventSelectors",
-    "CreateTopic",
-    "DeleteTopic",
-    "Subscribe",
-    "Unsubscribe",
-    "ConfirmSubscription",
-    "SetTopicAttributes",
-    "SetSubscriptionAttributes",
-];
-
-/// Whether `name` is a security-group change: one of the six, or one of
-/// the other names of domain.md 6.1 (without their conditions).
-pub fn is_security_group_change(name: &str) -> bool {
-    SECURITY_GROUP_EVENTS.contains(&name) || BLIND_SPOTS.iter().any(|(n, _, _)| *n == name)
-}
+use super::extract::{get, get_str};
+use super::prefilter::Prefilter;
+use crate::cis::{When, BLIND_SPOTS, MISSED_SIX, PIPELINE_EVENTS, SECURITY_GROUP_EVENTS};
+use crate::filter::{Filter, FilterId};
 
 /// What a decoded record is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    /// These filters (indexes into [`Detector::filters`]) match it.
-    Match(Vec<usize>),
+    /// These filters match it.
+    Match(Vec<FilterId>),
     /// A security-group change no filter matches: what it changes.
     BlindSpot(&'static str),
     /// Neither.
     Other,
 }
 
-/// A named filter pattern.
-#[derive(Debug, Clone)]
-pub struct Filter {
-    /// The metric filter's name, the preset's, or `pattern`.
-    pub name: String,
-    /// The parsed pattern.
-    pub pattern: Pattern,
-}
-
-impl Filter {
-    /// Parse `pattern` under `name`.
-    pub fn new(name: &str, pattern: &str) -> Result<Filter, PatternError> {
-        Ok(Filter {
-            name: name.to_owned(),
-            pattern: Pattern::parse(pattern)?,
-        })
-    }
-}
-
-/// What the six CIS names are when the pattern in use misses them.
-const MISSED_SIX: &str = "one of the six CIS security-group events";
-
 /// Decides [`Verdict`]s and knows the literals a relevant record must hold.
+#[derive(Debug)]
 pub struct Detector {
     filters: Vec<Filter>,
     names: Vec<String>,
@@ -186,7 +65,7 @@ impl Detector {
         // only, so it is a sound literal (see `prefilter`); most share
         // "SecurityGroup".
         let mut literals: Option<Vec<Vec<u8>>> = Some(vec![b"SecurityGroup".to_vec()]);
-        let extra = BLIND_SPOTS.iter().map(|(n, _, _)| *n);
+        let extra = BLIND_SPOTS.iter().map(|b| b.name);
         let pipeline_names = PIPELINE_EVENTS.iter().copied().filter(|_| pipeline);
         if let Some(l) = literals.as_mut() {
             l.extend(extra.chain(pipeline_names).map(|n| n.as_bytes().to_vec()));
@@ -211,11 +90,10 @@ impl Detector {
 
     /// The CIS security-group-changes filter (the default preset).
     pub fn security_group_changes() -> Self {
-        let p = presets::find(presets::DEFAULT).expect("the default preset exists");
-        Detector::new(vec![Filter::new(&p.name, p.pattern).expect("presets parse")])
+        Detector::new(vec![Filter::security_group_changes()])
     }
 
-    /// The filters, in the order given.
+    /// The filters, in the order given ([`FilterId`] indexes them).
     pub fn filters(&self) -> &[Filter] {
         &self.filters
     }
@@ -239,12 +117,12 @@ impl Detector {
     /// `eventName`.
     pub fn classify<'v>(&self, raw: &[u8], v: &'v BorrowedValue<'_>) -> (Verdict, Option<&'v str>) {
         let name = get_str(v, &["eventName"]);
-        let matched: Vec<usize> = self
+        let matched: Vec<FilterId> = self
             .filters
             .iter()
             .enumerate()
             .filter(|(_, f)| f.pattern.matches(raw, Some(v)))
-            .map(|(i, _)| i)
+            .map(|(i, _)| FilterId::new(i))
             .collect();
         if !matched.is_empty() {
             return (Verdict::Match(matched), name);
@@ -255,9 +133,9 @@ impl Detector {
         if SECURITY_GROUP_EVENTS.contains(&n) {
             return (Verdict::BlindSpot(MISSED_SIX), name);
         }
-        for (blind, when, why) in BLIND_SPOTS {
-            if *blind == n && applies(*when, v) {
-                return (Verdict::BlindSpot(why), name);
+        for b in BLIND_SPOTS {
+            if b.name == n && applies(b.when, v) {
+                return (Verdict::BlindSpot(b.what), name);
             }
         }
         (Verdict::Other, name)
@@ -301,6 +179,7 @@ fn applies(when: When, v: &BorrowedValue<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::filter::presets;
 
     fn verdict_with(det: &Detector, json: &str) -> Verdict {
         let mut b = json.as_bytes().to_vec();
@@ -316,11 +195,11 @@ mod tests {
     fn exact_names_only() {
         assert_eq!(
             verdict(r#"{"eventName":"CreateSecurityGroup"}"#),
-            Verdict::Match(vec![0])
+            Verdict::Match(vec![FilterId::new(0)])
         );
         assert_eq!(
             verdict(r#"{"eventName":"C\u0072eateSecurityGroup"}"#),
-            Verdict::Match(vec![0])
+            Verdict::Match(vec![FilterId::new(0)])
         );
         assert_eq!(
             verdict(r#"{"eventName":"createsecuritygroup"}"#),
@@ -361,10 +240,13 @@ mod tests {
         );
         assert_eq!(
             verdict_with(&only_create, r#"{"eventName":"PutRolePolicy"}"#),
-            Verdict::Match(vec![1])
+            Verdict::Match(vec![FilterId::new(1)])
         );
         assert!(matches!(verdict(modify), Verdict::BlindSpot(_)));
-        assert_eq!(verdict_with(&v5, modify), Verdict::Match(vec![0]));
+        assert_eq!(
+            verdict_with(&v5, modify),
+            Verdict::Match(vec![FilterId::new(0)])
+        );
         assert_eq!(
             only_create.names(),
             ["CreateSecurityGroup", "PutRolePolicy"]

@@ -1,97 +1,17 @@
-//! One decoded CloudTrail record -> the fields a report shows.
+//! One decoded CloudTrail record -> the [`Event`] a report shows.
 //!
 //! Works on simd-json's borrowed value so a candidate record is decoded once
 //! and only the reported fields are copied out. Knows the record layout of
-//! CloudTrail (domain.md 5.3, 5.4, 5.6); knows nothing about which events
-//! are interesting (that is `detect`).
+//! CloudTrail (`docs/cloudtrail.md`: record fields, `userIdentity`, the EC2
+//! request shapes); knows nothing about which events are interesting (that
+//! is [`super::classify`]).
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
+use chrono::{DateTime, Utc};
 use simd_json::prelude::*;
 use simd_json::BorrowedValue;
 
-/// A reported event: one matched or blind-spot CloudTrail record.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Event {
-    /// `eventTime`, normalised to `YYYY-MM-DDTHH:MM:SSZ` (UTC).
-    #[serde(rename = "eventTime", serialize_with = "ser_time")]
-    pub time: DateTime<Utc>,
-    /// `eventName`.
-    #[serde(rename = "eventName")]
-    pub name: String,
-    /// `eventID` (empty when the record has none).
-    #[serde(rename = "eventID")]
-    pub id: String,
-    /// `eventSource`.
-    #[serde(rename = "eventSource")]
-    pub source: String,
-    /// `awsRegion`.
-    #[serde(rename = "awsRegion")]
-    pub region: String,
-    /// `recipientAccountId`, or the account in the object key when absent.
-    #[serde(rename = "recipientAccountId")]
-    pub account: String,
-    /// Who made the call: the identity ARN, or the best name available.
-    pub actor: String,
-    /// `userIdentity.type`.
-    #[serde(rename = "actorType")]
-    pub actor_type: String,
-    /// `userIdentity.invokedBy`, set when a service acted for the caller.
-    #[serde(rename = "invokedBy", skip_serializing_if = "Option::is_none")]
-    pub invoked_by: Option<String>,
-    /// `sourceIPAddress`.
-    #[serde(rename = "sourceIPAddress")]
-    pub source_ip: String,
-    /// `userAgent`.
-    #[serde(rename = "userAgent")]
-    pub user_agent: String,
-    /// Security-group ids the call acted on, from request and response.
-    #[serde(rename = "groupIds")]
-    pub group_ids: Vec<String>,
-    /// Security-group names when the call named groups instead of ids.
-    #[serde(rename = "groupNames", skip_serializing_if = "Vec::is_empty")]
-    pub group_names: Vec<String>,
-    /// `errorCode`; None when the call succeeded.
-    #[serde(rename = "errorCode")]
-    pub error_code: Option<String>,
-    /// `errorMessage`.
-    #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
-    pub error_message: Option<String>,
-    /// File path or S3 location of the object the record came from.
-    pub object: String,
-    /// Zero-based position of the record in its object.
-    pub record: u64,
-    /// Names of the filters that match it (empty for blind spots).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub filters: Vec<String>,
-    /// For pipeline changes: `requestParameters` as recorded.
-    #[serde(rename = "requestParameters", skip_serializing_if = "Option::is_none")]
-    pub request: Option<serde_json::Value>,
-    /// For blind spots: what the change does (no filter matches it).
-    #[serde(rename = "whyUnseen", skip_serializing_if = "Option::is_none")]
-    pub why_unseen: Option<&'static str>,
-}
-
-/// Serde helper: a time in [`format_time`]'s format.
-pub fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&format_time(t))
-}
-
-/// Serde helper: an optional time in [`format_time`]'s format, or null.
-pub fn ser_opt_time<S: serde::Serializer>(
-    t: &Option<DateTime<Utc>>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    match t {
-        Some(t) => s.serialize_str(&format_time(t)),
-        None => s.serialize_none(),
-    }
-}
-
-/// The one timestamp format of all machine output.
-pub fn format_time(t: &DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
-}
+use crate::event::Event;
+use crate::time::parse_event_time;
 
 /// Look up a path of object keys.
 pub fn get<'v, 'a>(v: &'v BorrowedValue<'a>, path: &[&str]) -> Option<&'v BorrowedValue<'a>> {
@@ -101,14 +21,6 @@ pub fn get<'v, 'a>(v: &'v BorrowedValue<'a>, path: &[&str]) -> Option<&'v Borrow
 /// A string at a path of object keys.
 pub fn get_str<'v>(v: &'v BorrowedValue<'_>, path: &[&str]) -> Option<&'v str> {
     get(v, path)?.as_str()
-}
-
-/// Parse a CloudTrail `eventTime` (RFC 3339; CloudTrail writes
-/// `YYYY-MM-DDTHH:MM:SSZ`).
-pub fn parse_event_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 /// Why a record cannot be reported.
@@ -176,7 +88,8 @@ pub fn extract(
     }
 }
 
-/// The most specific identity of the caller (domain.md 5.4).
+/// The most specific identity of the caller (`docs/cloudtrail.md`,
+/// "userIdentity").
 fn actor(v: &BorrowedValue<'_>) -> String {
     const PATHS: [&[&str]; 6] = [
         &["userIdentity", "arn"],
@@ -195,7 +108,8 @@ fn actor(v: &BorrowedValue<'_>) -> String {
 
 /// Security groups acted on. CloudTrail renders classic EC2 calls in
 /// camelCase with `{"items": [...]}` lists, newer ones wrapped as
-/// `{"<Op>Request": {PascalCase}}` (domain.md 5.6), and
+/// `{"<Op>Request": {PascalCase}}` (`docs/cloudtrail.md`, "EC2 request
+/// shapes"), and
 /// CreateSecurityGroup has its id only in the response.
 fn collect_groups(v: &BorrowedValue<'_>, ids: &mut Vec<String>, names: &mut Vec<String>) {
     let push = |out: &mut Vec<String>, s: Option<&str>| {
@@ -246,6 +160,7 @@ fn collect_groups(v: &BorrowedValue<'_>, ids: &mut Vec<String>, names: &mut Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::format_time;
 
     #[test]
     fn extracts_create_security_group() {

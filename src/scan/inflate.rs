@@ -102,6 +102,23 @@ impl Inflater {
     }
 }
 
+impl std::fmt::Debug for Inflater {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inflater")
+            .field("inbuf", &self.inbuf.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R> std::fmt::Debug for InflateStream<'_, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InflateStream")
+            .field("member", &self.member)
+            .field("total_out", &self.total_out)
+            .finish_non_exhaustive()
+    }
+}
+
 /// One object being decoded. Call [`InflateStream::read_block`] until it
 /// returns 0.
 pub struct InflateStream<'a, R> {

@@ -20,6 +20,7 @@ use std::ops::Range;
 use aho_corasick::{AhoCorasick, Input, MatchKind};
 
 /// A compiled set of required literals.
+#[derive(Debug)]
 pub struct Prefilter {
     searcher: Option<AhoCorasick>,
 }

@@ -72,6 +72,7 @@ enum Phase {
 }
 
 /// Streaming record splitter; see the module docs.
+#[derive(Debug)]
 pub struct Splitter {
     phase: Phase,
     /// Whether the document is a bare array (records at depth 1).

@@ -1,5 +1,8 @@
-//! The CloudTrail object key layout (domain.md 5.1) and what it says about
-//! an object before it is opened.
+//! The CloudTrail object key layout (`docs/cloudtrail.md`, "S3 object
+//! keys"; <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/get-and-view-cloudtrail-log-files.html>)
+//! and what it says about an object before it is opened: its account,
+//! region, kind and delivery time ([`KeyInfo`]), whether a [`Selection`]
+//! keeps it, and how a listing walks the layout level by level ([`Level`]).
 //!
 //! ```text
 //! [prefix/]AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHMMZ_UNIQ.json.gz
@@ -9,7 +12,7 @@
 //! an object holds events from somewhat before that moment. Works on local
 //! paths and S3 keys alike ('/'-separated); never touches the object.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Days, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 /// What kind of object the key names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,8 +46,8 @@ pub struct KeyInfo {
 /// time: the name has minute precision and service hosts' clocks differ.
 const FUTURE_SLACK: Duration = Duration::minutes(FUTURE_SLACK_SECONDS / 60);
 
-/// [`FUTURE_SLACK`] in seconds, for listings that work on dates.
-pub const FUTURE_SLACK_SECONDS: i64 = 300;
+/// [`FUTURE_SLACK`] in seconds.
+const FUTURE_SLACK_SECONDS: i64 = 300;
 
 /// A `[since, until)` event-time range and the assumed delivery delay.
 #[derive(Debug, Clone, Copy)]
@@ -69,8 +72,13 @@ impl TimeWindow {
     }
 }
 
-fn is_account(s: &str) -> bool {
+/// Whether `s` is a 12-digit account id.
+pub fn is_account(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_org(s: &str) -> bool {
+    s.len() > 2 && s.starts_with("o-") && s[2..].bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 fn is_region(s: &str) -> bool {
@@ -154,6 +162,182 @@ impl KeyInfo {
     }
 }
 
+/// Why an object was not opened (or, for digests found by content, not
+/// scanned).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SkipReason {
+    /// A CloudTrail digest file.
+    Digest,
+    /// A CloudTrail Insights file.
+    Insight,
+    /// Its key date cannot hold events in the time range.
+    OutOfRange,
+    /// Its key names an account or region that was not asked for.
+    NotSelected,
+}
+
+impl SkipReason {
+    /// Name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Digest => "digest",
+            SkipReason::Insight => "insight",
+            SkipReason::OutOfRange => "out_of_range",
+            SkipReason::NotSelected => "not_selected",
+        }
+    }
+}
+
+/// Which events are asked for: a time range, accounts and regions. Prunes
+/// objects by key before they are opened ([`Selection::skip`]) and records
+/// once they are decoded ([`Selection::keeps`]).
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// Event-time range and delivery skew.
+    pub window: TimeWindow,
+    /// Only these accounts (empty: all).
+    pub accounts: Vec<String>,
+    /// Only these regions (empty: all).
+    pub regions: Vec<String>,
+}
+
+/// The delivery skew assumed unless told otherwise: one hour.
+pub const DEFAULT_DELIVERY_SKEW_SECONDS: i64 = 3600;
+
+impl Default for Selection {
+    /// Everything, with the default delivery skew.
+    fn default() -> Self {
+        Selection {
+            window: TimeWindow {
+                since: None,
+                until: None,
+                skew: Duration::seconds(DEFAULT_DELIVERY_SKEW_SECONDS),
+            },
+            accounts: Vec::new(),
+            regions: Vec::new(),
+        }
+    }
+}
+
+impl Selection {
+    /// Whether the key rules the object out before it is opened.
+    pub fn skip(&self, key: &KeyInfo) -> Option<SkipReason> {
+        match key.kind {
+            KeyKind::Digest => return Some(SkipReason::Digest),
+            KeyKind::Insight => return Some(SkipReason::Insight),
+            KeyKind::Log => {}
+        }
+        if !key.may_hold(&self.window) {
+            return Some(SkipReason::OutOfRange);
+        }
+        let unselected = |want: &[String], have: &Option<String>| {
+            !want.is_empty() && have.as_ref().is_some_and(|h| !want.contains(h))
+        };
+        if unselected(&self.accounts, &key.account) || unselected(&self.regions, &key.region) {
+            return Some(SkipReason::NotSelected);
+        }
+        None
+    }
+
+    /// Whether `--account` / `--region` keep a record of this account and
+    /// region.
+    pub fn keeps(&self, account: &str, region: &str) -> bool {
+        (self.accounts.is_empty() || self.accounts.iter().any(|a| a == account))
+            && (self.regions.is_empty() || self.regions.iter().any(|r| r == region))
+    }
+
+    /// Whether a listing of the layout should descend into child `name` of
+    /// a prefix at `level` (accounts and regions not asked for are not
+    /// listed at all).
+    pub fn descends(&self, next: &Level, name: &str) -> bool {
+        let wanted = |want: &[String]| want.is_empty() || want.iter().any(|w| w == name);
+        match next {
+            Level::Account => wanted(&self.accounts),
+            Level::Dates => wanted(&self.regions),
+            _ => true,
+        }
+    }
+
+    /// The day prefixes (`YYYY/MM/DD/`) whose objects can hold events in
+    /// the window; None when the window is open at the start. Keys carry
+    /// the delivery date, so the range is widened by the delivery skew.
+    pub fn day_prefixes(&self) -> Option<Vec<String>> {
+        let w = &self.window;
+        let since = w.since?;
+        let first = (since - w.skew).date_naive();
+        let last = match w.until {
+            Some(u) => (u + w.skew + FUTURE_SLACK).date_naive(),
+            None => Utc::now().date_naive() + Days::new(1),
+        };
+        let mut out = Vec::new();
+        let mut d: NaiveDate = first;
+        while d <= last {
+            out.push(d.format("%Y/%m/%d/").to_string());
+            d = d + Days::new(1);
+        }
+        Some(out)
+    }
+}
+
+/// Where in the CloudTrail layout a listing prefix is.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Above `AWSLogs/` (a custom prefix, or the bucket root).
+    Explore,
+    /// `AWSLogs/` or `AWSLogs/o-ID/`: accounts below.
+    AwsLogs,
+    /// `AWSLogs/ACCOUNT/`: services below.
+    Account,
+    /// `.../CloudTrail/`: regions below.
+    Regions,
+    /// `.../CloudTrail/REGION/`: dates below.
+    Dates,
+    /// Everything below, listed flat.
+    Flat,
+}
+
+impl Level {
+    /// The level of a user-given prefix.
+    pub fn of_prefix(prefix: &str) -> Level {
+        if prefix.is_empty() {
+            return Level::Explore;
+        }
+        if !prefix.ends_with('/') {
+            return Level::Flat;
+        }
+        let mut level = Level::Explore;
+        for c in prefix.trim_end_matches('/').split('/') {
+            level = level.child(c).unwrap_or(Level::Flat);
+        }
+        level
+    }
+
+    /// The level of child `name` (a path component) of a prefix at this
+    /// level; None when it is not CloudTrail's.
+    pub fn child(&self, name: &str) -> Option<Level> {
+        Some(match self {
+            Level::Explore if name == "AWSLogs" => Level::AwsLogs,
+            Level::Explore => Level::Explore,
+            Level::AwsLogs if is_org(name) => Level::AwsLogs,
+            Level::AwsLogs if is_account(name) => Level::Account,
+            // Digest and Insights folders are listed too (by day when a
+            // range is given), so they are counted and skipped exactly as
+            // in a local scan of the same objects.
+            Level::Account
+                if matches!(
+                    name,
+                    "CloudTrail" | "CloudTrail-Digest" | "CloudTrail-Insight"
+                ) =>
+            {
+                Level::Regions
+            }
+            Level::Regions => Level::Dates,
+            Level::Dates | Level::Flat => Level::Flat,
+            _ => return None,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,5 +388,55 @@ mod tests {
         assert!(
             KeyInfo::parse("x/y.json").may_hold(&w("2000-01-01T00:00:00Z", "2000-01-02T00:00:00Z"))
         );
+    }
+
+    #[test]
+    fn layout_levels() {
+        for (prefix, level) in [
+            ("", Level::Explore),
+            ("custom/", Level::Explore),
+            ("AWSLogs/", Level::AwsLogs),
+            ("AWSLogs/o-abc123def4/", Level::AwsLogs),
+            ("p/AWSLogs/o-abc123def4/111122223333/", Level::Account),
+            ("AWSLogs/111122223333/CloudTrail/", Level::Regions),
+            ("AWSLogs/111122223333/CloudTrail/eu-west-1/", Level::Dates),
+            (
+                "AWSLogs/111122223333/CloudTrail/eu-west-1/2026/",
+                Level::Flat,
+            ),
+            ("AWSLogs/1111", Level::Flat),
+        ] {
+            assert_eq!(Level::of_prefix(prefix), level, "{prefix}");
+        }
+        assert_eq!(
+            Level::Account.child("CloudTrail-Digest"),
+            Some(Level::Regions)
+        );
+        assert_eq!(Level::Account.child("vpcflowlogs"), None);
+    }
+
+    #[test]
+    fn day_prefixes_cover_the_window_and_the_skew() {
+        let mut sel = Selection::default();
+        assert!(sel.day_prefixes().is_none());
+        sel.window.since = Some(t("2026-11-01T00:30:00Z"));
+        sel.window.until = Some(t("2026-11-03T00:00:00Z"));
+        assert_eq!(
+            sel.day_prefixes().unwrap(),
+            ["2026/10/31/", "2026/11/01/", "2026/11/02/", "2026/11/03/"]
+        );
+    }
+
+    #[test]
+    fn selection_prunes_by_key() {
+        let key = KeyInfo::parse(
+            "AWSLogs/111122223333/CloudTrail/eu-west-1/2023/07/10/111122223333_CloudTrail_eu-west-1_20230710T1215Z_x.json.gz",
+        );
+        let mut sel = Selection::default();
+        assert_eq!(sel.skip(&key), None);
+        sel.regions = vec!["us-east-1".into()];
+        assert_eq!(sel.skip(&key), Some(SkipReason::NotSelected));
+        assert!(sel.keeps("111122223333", "us-east-1"));
+        assert!(!sel.keeps("111122223333", "eu-west-1"));
     }
 }

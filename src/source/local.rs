@@ -1,4 +1,4 @@
-//! Local files and folders.
+//! Local files and folders: [`LocalSource`] lists them and opens each file.
 //!
 //! Folders are walked recursively and symlinks are followed, because trail
 //! copies are often assembled from links. A directory that links back to
@@ -6,19 +6,107 @@
 //! entered; a directory reached twice by different links is listed once.
 
 use std::collections::HashSet;
-use std::fs;
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{KeyInfo, Listing, ListingError, ObjectRef};
+use super::{
+    KeyInfo, Listed, ListingError, Location, ObjectRef, Objects, OpenError, Opened, Selection,
+    Source, SourceError,
+};
+use crate::progress::Progress;
 
-/// A path given on the command line does not exist.
-#[derive(Debug, thiserror::Error)]
-#[error("{path}: {source}")]
-pub struct MissingPath {
-    /// The path as given.
-    pub path: String,
-    /// Why it could not be read.
-    pub source: std::io::Error,
+/// Files and folders on disk.
+#[derive(Debug, Clone)]
+pub struct LocalSource {
+    paths: Vec<PathBuf>,
+}
+
+impl LocalSource {
+    /// The files and folders `paths` (files are taken as given, whatever
+    /// their name).
+    pub fn new(paths: Vec<PathBuf>) -> Self {
+        LocalSource { paths }
+    }
+}
+
+impl Source for LocalSource {
+    fn objects<'a>(
+        &'a self,
+        sel: &'a Selection,
+        progress: &'a dyn Progress,
+    ) -> Result<Box<dyn Objects + 'a>, SourceError> {
+        let listing = list(&self.paths)?;
+        let mut listed = Listed {
+            objects: listing.objects.len() as u64,
+            errors: listing.errors,
+            ..Listed::default()
+        };
+        progress.listed(
+            listing.objects.len() as u64,
+            listing.objects.iter().map(|o| o.size).sum(),
+        );
+        let mut todo = Vec::new();
+        for obj in listing.objects {
+            match sel.skip(&obj.key) {
+                Some(r) => {
+                    listed.skip(r);
+                    progress.bytes(obj.size);
+                    progress.object_done();
+                }
+                None => todo.push(obj),
+            }
+        }
+        // Largest first, so the long poles start early and small objects
+        // fill the gaps at the end.
+        todo.sort_by(|a, b| {
+            b.size
+                .cmp(&a.size)
+                .then_with(|| a.location.cmp(&b.location))
+        });
+        Ok(Box::new(LocalObjects {
+            todo,
+            next: AtomicUsize::new(0),
+            listed,
+        }))
+    }
+}
+
+/// The files of one listing, handed out from a shared cursor.
+struct LocalObjects {
+    todo: Vec<ObjectRef>,
+    next: AtomicUsize,
+    listed: Listed,
+}
+
+impl Objects for LocalObjects {
+    fn next(&self) -> Option<Opened> {
+        let obj = self.todo.get(self.next.fetch_add(1, Ordering::Relaxed))?;
+        let Location::File(path) = &obj.location else {
+            unreachable!("a local listing holds files only")
+        };
+        let body = match File::open(path) {
+            Ok(f) => Ok(Box::new(f) as Box<dyn std::io::Read + Send>),
+            Err(e) => Err(OpenError::Io(e)),
+        };
+        Some(Opened {
+            object: obj.clone(),
+            body,
+        })
+    }
+
+    fn finish(self: Box<Self>) -> Result<Listed, SourceError> {
+        Ok(self.listed)
+    }
+}
+
+/// Everything a folder walk found.
+#[derive(Debug, Default)]
+struct Listing {
+    /// Objects, sorted by location, without duplicates.
+    objects: Vec<ObjectRef>,
+    /// Paths that could not be listed.
+    errors: Vec<ListingError>,
 }
 
 /// File names a folder walk picks up.
@@ -43,16 +131,15 @@ type DirId = (u64, u64);
 #[cfg(not(unix))]
 type DirId = PathBuf;
 
-/// List the objects under `paths` (files are taken as given, whatever their
-/// name). A path that does not exist is an error for the whole listing:
-/// it is a usage mistake, not damaged data.
-pub fn list(paths: &[PathBuf]) -> Result<Listing, MissingPath> {
+/// List the objects under `paths`. A path that does not exist is an error
+/// for the whole listing: it is a usage mistake, not damaged data.
+fn list(paths: &[PathBuf]) -> Result<Listing, SourceError> {
     let mut listing = Listing::default();
     let mut seen_dirs = HashSet::new();
     for p in paths {
-        let meta = fs::metadata(p).map_err(|source| MissingPath {
+        let meta = fs::metadata(p).map_err(|cause| SourceError::Path {
             path: p.display().to_string(),
-            source,
+            cause,
         })?;
         if meta.is_dir() {
             let mut ancestors = Vec::new();
@@ -61,6 +148,8 @@ pub fn list(paths: &[PathBuf]) -> Result<Listing, MissingPath> {
             push_file(p, &meta, &mut listing);
         }
     }
+    // Paths are compared as the OS gives them, so names that differ only
+    // in bytes that are not UTF-8 stay apart.
     listing.objects.sort_by(|a, b| a.location.cmp(&b.location));
     listing.objects.dedup_by(|a, b| a.location == b.location);
     listing.errors.sort_by(|a, b| a.location.cmp(&b.location));
@@ -68,11 +157,9 @@ pub fn list(paths: &[PathBuf]) -> Result<Listing, MissingPath> {
 }
 
 fn push_file(path: &Path, meta: &fs::Metadata, listing: &mut Listing) {
-    let location = path.to_string_lossy().into_owned();
     listing.objects.push(ObjectRef {
-        key: KeyInfo::parse(&location),
-        location,
-        path: path.to_path_buf(),
+        key: KeyInfo::parse(&path.to_string_lossy()),
+        location: Location::File(path.to_path_buf()),
         size: meta.len(),
     });
 }
@@ -175,7 +262,10 @@ mod tests {
         let names: Vec<_> = l
             .objects
             .iter()
-            .map(|o| o.path.strip_prefix(root).unwrap().to_owned())
+            .map(|o| match &o.location {
+                Location::File(p) => p.strip_prefix(root).unwrap().to_owned(),
+                other => panic!("{other:?}"),
+            })
             .collect();
         assert_eq!(
             names,

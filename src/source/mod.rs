@@ -1,44 +1,170 @@
-//! Where objects come from: listing them and opening them.
+//! Where objects come from: listing them, pruning them by key, and opening
+//! them as byte streams. Imports nothing of the scan.
 //!
-//! A source yields [`ObjectRef`]s in a stable order (sorted by location) and
-//! opens each as a byte stream. Only local files exist so far; the scanner
-//! depends on nothing here but `ObjectRef` and `open`.
+//! A [`Source`] lists the objects a [`Selection`] keeps and hands them out,
+//! opened, to the scan's workers through [`Objects::next`] (called from
+//! many threads at once). When every object has been handed out,
+//! [`Objects::finish`] says what the listing counted: objects listed, those
+//! skipped by key and why, listing problems, and requests made.
+//!
+//! - [`local`]: files and folders on disk;
+//! - [`s3`]: `s3://bucket/prefix`, many GETs in flight;
+//! - [`memory`]: objects held in memory (tests, benches, fuzzing).
+//!
+//! What the key layout says about an object, and the pruning, live in
+//! [`keys`]; what is inside an object is the scan's business.
 
 pub mod keys;
 pub mod local;
+pub mod memory;
 pub mod s3;
 
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{self, Read};
 use std::path::PathBuf;
 
-pub use keys::{KeyInfo, KeyKind, TimeWindow};
+pub use keys::{KeyInfo, KeyKind, Selection, SkipReason, TimeWindow};
+
+use crate::progress::Progress;
+
+/// Where one object lives.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Location {
+    /// A local file.
+    File(PathBuf),
+    /// An S3 object.
+    S3 {
+        /// Bucket name.
+        bucket: String,
+        /// Object key.
+        key: String,
+    },
+    /// An object held in memory, by name.
+    Memory(String),
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::File(p) => write!(f, "{}", p.display()),
+            Location::S3 { bucket, key } => write!(f, "s3://{bucket}/{key}"),
+            Location::Memory(name) => f.write_str(name),
+        }
+    }
+}
 
 /// One object to scan.
 #[derive(Debug, Clone)]
 pub struct ObjectRef {
-    /// How the object is named in output and errors.
-    pub location: String,
-    /// Local path.
-    pub path: PathBuf,
+    /// Where it is.
+    pub location: Location,
     /// Stored (compressed) size in bytes.
     pub size: u64,
     /// What the key layout says about it.
     pub key: KeyInfo,
 }
 
+/// An object handed to the scan: its reference and a stream of its stored
+/// bytes, or why it could not be opened.
+pub struct Opened {
+    /// The object.
+    pub object: ObjectRef,
+    /// Its stored bytes.
+    pub body: Result<Box<dyn Read + Send>, OpenError>,
+}
+
+impl fmt::Debug for Opened {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Opened")
+            .field("object", &self.object)
+            .field("body", &self.body.as_ref().map(|_| "stream"))
+            .finish()
+    }
+}
+
+/// Why one object could not be opened; the scan goes on without it.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// A local file could not be opened.
+    #[error("read failed: {0}")]
+    Io(io::Error),
+    /// A remote object could not be fetched (after the retries).
+    #[error("fetch failed: {0}")]
+    Fetch(String),
+}
+
 /// A problem found while listing (not tied to a readable object).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListingError {
-    /// The path involved.
+    /// The path or prefix involved.
     pub location: String,
     /// What went wrong.
     pub reason: String,
 }
 
-/// Everything a listing found.
+/// Requests made to a remote source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Requests {
+    /// Listing pages requested.
+    pub list_calls: u64,
+    /// Objects requested (retries not counted).
+    pub get_calls: u64,
+}
+
+/// What a listing counted, once every object has been handed out.
 #[derive(Debug, Default)]
-pub struct Listing {
-    /// Objects, sorted by location, without duplicates.
-    pub objects: Vec<ObjectRef>,
-    /// Paths that could not be listed.
+pub struct Listed {
+    /// Objects found.
+    pub objects: u64,
+    /// Objects not handed out, by reason.
+    pub skipped: BTreeMap<SkipReason, u64>,
+    /// Paths or prefixes that could not be listed.
     pub errors: Vec<ListingError>,
+    /// Requests made, for remote sources.
+    pub requests: Option<Requests>,
+}
+
+impl Listed {
+    /// Count one object skipped for `r`.
+    pub fn skip(&mut self, r: SkipReason) {
+        *self.skipped.entry(r).or_default() += 1;
+    }
+}
+
+/// A failure that ends the whole listing.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// A path given on the command line does not exist or cannot be read.
+    #[error("{path}: {cause}")]
+    Path {
+        /// The path as given.
+        path: String,
+        /// Why it could not be read.
+        cause: io::Error,
+    },
+    /// The remote source refused or could not be reached.
+    #[error("{0}")]
+    Remote(String),
+}
+
+/// A place objects are listed and opened from.
+pub trait Source: Sync + fmt::Debug {
+    /// Start listing the objects `sel` keeps. Skipped objects are counted
+    /// (and reported to `progress` as done); the rest are handed out by
+    /// the returned [`Objects`].
+    fn objects<'a>(
+        &'a self,
+        sel: &'a Selection,
+        progress: &'a dyn Progress,
+    ) -> Result<Box<dyn Objects + 'a>, SourceError>;
+}
+
+/// The objects of one listing, handed out to many workers.
+pub trait Objects: Sync {
+    /// The next object to read, opened; None when there are no more.
+    fn next(&self) -> Option<Opened>;
+
+    /// What the listing counted; call after `next` returned None.
+    fn finish(self: Box<Self>) -> Result<Listed, SourceError>;
 }

@@ -16,7 +16,6 @@
 //!   credentials, an unreachable endpoint) end the scan with one message.
 
 use std::io::{self, Read};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -24,14 +23,16 @@ use std::time::Duration;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::Client;
 use bytes::Bytes;
-use chrono::{Days, NaiveDate, Utc};
 use futures::stream::{self, StreamExt};
 use tokio::sync::{mpsc, Semaphore};
+use tokio::task::JoinHandle;
 
-use super::keys::FUTURE_SLACK_SECONDS;
-use super::{KeyInfo, ListingError, ObjectRef};
-use crate::detect::Detector;
-use crate::scan::{self, Fetched, Progress, Requests, ScanOptions, ScanReport, Totals};
+use super::keys::Level;
+use super::{
+    KeyInfo, Listed, ListingError, Location, ObjectRef, Objects, OpenError, Opened, Requests,
+    Selection, Source, SourceError,
+};
+use crate::progress::Progress;
 
 /// `s3://bucket/prefix`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +57,11 @@ impl S3Url {
         }))
     }
 }
+
+/// GetObject requests in flight unless told otherwise.
+pub const DEFAULT_S3_CONCURRENCY: usize = 32;
+/// Attempts per request, retries included, unless told otherwise.
+pub const DEFAULT_S3_MAX_ATTEMPTS: u32 = 5;
 
 /// How to reach S3.
 #[derive(Debug, Clone)]
@@ -86,17 +92,12 @@ impl Default for S3Options {
             endpoint_url: None,
             path_style: false,
             no_sign: false,
-            concurrency: 32,
-            max_attempts: 5,
+            concurrency: DEFAULT_S3_CONCURRENCY,
+            max_attempts: DEFAULT_S3_MAX_ATTEMPTS,
             initial_backoff: Duration::from_millis(200),
         }
     }
 }
-
-/// A failure that ends the scan.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct S3Error(pub String);
 
 /// Why a listing failed, and whether the scan can go on without it.
 fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
@@ -184,94 +185,10 @@ pub async fn client(opts: &S3Options) -> Client {
     Client::from_conf(b.build())
 }
 
-/// Where in the CloudTrail layout a prefix is.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Level {
-    /// Above `AWSLogs/` (a custom prefix, or the bucket root).
-    Explore,
-    /// `AWSLogs/` or `AWSLogs/o-ID/`: accounts below.
-    AwsLogs,
-    /// `AWSLogs/ACCOUNT/`: services below.
-    Account,
-    /// `.../CloudTrail/`: regions below.
-    Regions,
-    /// `.../CloudTrail/REGION/`: dates below.
-    Dates,
-    /// Everything below, listed flat.
-    Flat,
-}
-
-fn is_account(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
-}
-
-fn is_org(s: &str) -> bool {
-    s.len() > 2 && s.starts_with("o-") && s[2..].bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
-/// The level of a user-given prefix.
-fn start_level(prefix: &str) -> Level {
-    if prefix.is_empty() {
-        return Level::Explore;
-    }
-    if !prefix.ends_with('/') {
-        return Level::Flat;
-    }
-    let mut level = Level::Explore;
-    for c in prefix.trim_end_matches('/').split('/') {
-        level = next_level(&level, c).unwrap_or(Level::Flat);
-    }
-    level
-}
-
-/// The level of child `name` (a path component) of a `level` prefix; None
-/// when it is not CloudTrail's.
-fn next_level(level: &Level, name: &str) -> Option<Level> {
-    Some(match level {
-        Level::Explore if name == "AWSLogs" => Level::AwsLogs,
-        Level::Explore => Level::Explore,
-        Level::AwsLogs if is_org(name) => Level::AwsLogs,
-        Level::AwsLogs if is_account(name) => Level::Account,
-        // Digest and Insights folders are listed too (by day when a range
-        // is given), so they are counted and skipped exactly as in a local
-        // scan of the same objects.
-        Level::Account
-            if matches!(
-                name,
-                "CloudTrail" | "CloudTrail-Digest" | "CloudTrail-Insight"
-            ) =>
-        {
-            Level::Regions
-        }
-        Level::Regions => Level::Dates,
-        Level::Dates | Level::Flat => Level::Flat,
-        _ => return None,
-    })
-}
-
-/// The day prefixes (`YYYY/MM/DD/`) whose objects can hold events in the
-/// window; None when the window is open at the start.
-fn days(opts: &ScanOptions) -> Option<Vec<String>> {
-    let w = &opts.window;
-    let since = w.since?;
-    let first = (since - w.skew).date_naive();
-    let last = match w.until {
-        Some(u) => (u + w.skew + chrono::Duration::seconds(FUTURE_SLACK_SECONDS)).date_naive(),
-        None => Utc::now().date_naive() + Days::new(1),
-    };
-    let mut out = Vec::new();
-    let mut d: NaiveDate = first;
-    while d <= last {
-        out.push(d.format("%Y/%m/%d/").to_string());
-        d = d + Days::new(1);
-    }
-    Some(out)
-}
-
 struct Lister {
     client: Client,
     bucket: String,
-    opts: ScanOptions,
+    sel: Selection,
     list_calls: Arc<AtomicU64>,
     objects: mpsc::Sender<ObjectRef>,
     errors: Arc<Mutex<Vec<ListingError>>>,
@@ -280,7 +197,7 @@ struct Lister {
 impl Lister {
     /// One listing of `prefix` (all pages). Objects are sent on; child
     /// prefixes returned when `delimited`.
-    async fn list(&self, prefix: &str, delimited: bool) -> Result<Vec<String>, S3Error> {
+    async fn list(&self, prefix: &str, delimited: bool) -> Result<Vec<String>, SourceError> {
         let mut children = Vec::new();
         let mut token = None;
         loop {
@@ -300,7 +217,7 @@ impl Lister {
                     let (fatal, why) =
                         classify(e, &format!("listing s3://{}/{prefix}", self.bucket));
                     if fatal {
-                        return Err(S3Error(why));
+                        return Err(SourceError::Remote(why));
                     }
                     self.errors
                         .lock()
@@ -319,8 +236,10 @@ impl Lister {
                     continue;
                 }
                 let obj = ObjectRef {
-                    location: format!("s3://{}/{key}", self.bucket),
-                    path: PathBuf::from(key),
+                    location: Location::S3 {
+                        bucket: self.bucket.clone(),
+                        key: key.to_owned(),
+                    },
                     size: o.size().unwrap_or(0).max(0) as u64,
                     key: KeyInfo::parse(key),
                 };
@@ -342,13 +261,17 @@ impl Lister {
     }
 
     /// List `prefix` at `level`; returns the child prefixes to visit next.
-    async fn visit(&self, prefix: String, level: Level) -> Result<Vec<(String, Level)>, S3Error> {
+    async fn visit(
+        &self,
+        prefix: String,
+        level: Level,
+    ) -> Result<Vec<(String, Level)>, SourceError> {
         match level {
             Level::Flat => {
                 self.list(&prefix, false).await?;
                 Ok(vec![])
             }
-            Level::Dates => match days(&self.opts) {
+            Level::Dates => match self.sel.day_prefixes() {
                 Some(days) => Ok(days
                     .into_iter()
                     .map(|d| (format!("{prefix}{d}"), Level::Flat))
@@ -363,15 +286,9 @@ impl Lister {
                 Ok(children
                     .into_iter()
                     .filter_map(|child| {
-                        let name = child[prefix.len()..].trim_end_matches('/').to_owned();
-                        let next = next_level(&level, &name)?;
-                        let wanted = |want: &[String]| want.is_empty() || want.contains(&name);
-                        let keep = match next {
-                            Level::Account => wanted(&self.opts.accounts),
-                            Level::Dates => wanted(&self.opts.regions),
-                            _ => true,
-                        };
-                        keep.then_some((child, next))
+                        let name = child[prefix.len()..].trim_end_matches('/');
+                        let next = level.child(name)?;
+                        self.sel.descends(&next, name).then_some((child, next))
                     })
                     .collect())
             }
@@ -380,16 +297,20 @@ impl Lister {
 }
 
 /// List every URL level by level, `parallel` listings at a time.
-async fn list_all(lister: Arc<Lister>, urls: Vec<S3Url>, parallel: usize) -> Result<(), S3Error> {
+async fn list_all(
+    lister: Arc<Lister>,
+    urls: Vec<S3Url>,
+    parallel: usize,
+) -> Result<(), SourceError> {
     let mut frontier: Vec<(String, Level)> = urls
         .into_iter()
         .map(|u| {
-            let l = start_level(&u.prefix);
+            let l = Level::of_prefix(&u.prefix);
             (u.prefix, l)
         })
         .collect();
     while !frontier.is_empty() {
-        let results: Vec<Result<Vec<(String, Level)>, S3Error>> = stream::iter(frontier)
+        let results: Vec<Result<Vec<(String, Level)>, SourceError>> = stream::iter(frontier)
             .map(|(p, l)| {
                 let lister = Arc::clone(&lister);
                 async move { lister.visit(p, l).await }
@@ -432,138 +353,222 @@ impl Read for ChunkReader {
 /// Chunks buffered per object between the network and its decode worker.
 const CHUNKS_PER_OBJECT: usize = 8;
 
-/// Scan every object under `urls` (one bucket); the report counts the
-/// requests made.
-pub fn scan(
-    urls: &[S3Url],
-    s3: &S3Options,
-    det: &Detector,
-    opts: &ScanOptions,
-    progress: &dyn Progress,
-) -> Result<ScanReport, S3Error> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| S3Error(format!("cannot start the I/O runtime: {e}")))?;
-    let client = rt.block_on(client(s3));
-    let concurrency = s3.concurrency.max(1);
-    // Objects: lister -> scheduler; fetched streams: scheduler -> workers.
-    let (obj_tx, mut obj_rx) = mpsc::channel::<ObjectRef>(4096);
-    let (work_tx, work_rx) = mpsc::channel::<Fetched>(concurrency);
-    let mut buckets: Vec<&S3Url> = urls.iter().collect();
-    buckets.dedup_by(|a, b| a.bucket == b.bucket);
-    if buckets.len() > 1 {
-        return Err(S3Error("one bucket per scan: the URLs name several".into()));
+/// The objects under one or more `s3://` URLs of one bucket.
+#[derive(Debug, Clone)]
+pub struct S3Source {
+    urls: Vec<S3Url>,
+    opts: S3Options,
+}
+
+impl S3Source {
+    /// A source reading `urls` (one bucket) with `opts`.
+    pub fn new(urls: Vec<S3Url>, opts: S3Options) -> Result<Self, SourceError> {
+        let mut buckets: Vec<&str> = urls.iter().map(|u| u.bucket.as_str()).collect();
+        buckets.dedup();
+        if buckets.len() > 1 {
+            return Err(SourceError::Remote(
+                "one bucket per scan: the URLs name several".into(),
+            ));
+        }
+        Ok(S3Source { urls, opts })
     }
-    let bucket = urls.first().map(|u| u.bucket.clone()).unwrap_or_default();
-    let list_calls = Arc::new(AtomicU64::new(0));
-    let list_errors = Arc::new(Mutex::new(Vec::new()));
-    // The lister owns the only object sender: the channel closes, and the
-    // scheduler and then the workers finish, when the listing ends.
-    let lister = Arc::new(Lister {
-        client: client.clone(),
-        bucket: bucket.clone(),
-        opts: opts.clone(),
-        list_calls: Arc::clone(&list_calls),
-        objects: obj_tx,
-        errors: Arc::clone(&list_errors),
-    });
-    let listing = rt.spawn(list_all(lister, urls.to_vec(), concurrency));
-    let gets = Arc::new(AtomicU64::new(0));
-    let scheduler = {
-        let opts = opts.clone();
-        let gets = Arc::clone(&gets);
-        rt.spawn(async move {
-            let permits = Arc::new(Semaphore::new(concurrency));
-            let mut pre = Totals::default();
-            // Skipped objects: (count, stored bytes), for the progress bar.
-            let mut skipped = (0u64, 0u64);
-            while let Some(obj) = obj_rx.recv().await {
-                pre.objects_listed += 1;
-                if let Some(r) = scan::skip_reason(&obj, &opts) {
-                    pre.skip(r);
-                    skipped = (skipped.0 + 1, skipped.1 + obj.size);
-                    continue;
-                }
-                let permit = Arc::clone(&permits)
-                    .acquire_owned()
-                    .await
-                    .expect("never closed");
-                let (client, bucket, tx) = (client.clone(), bucket.clone(), work_tx.clone());
-                gets.fetch_add(1, Ordering::Relaxed);
-                tokio::spawn(async move {
-                    let _permit = permit;
-                    let key = obj.path.to_string_lossy().into_owned();
-                    let resp = client.get_object().bucket(&bucket).key(&key).send().await;
-                    let mut body = match resp {
-                        Ok(r) => r.body,
-                        Err(e) => {
-                            let why = match e.code() {
-                                Some("NoSuchKey") => {
-                                    "NoSuchKey: the object disappeared between listing and fetch"
-                                        .to_owned()
-                                }
-                                _ => classify(e, "GetObject").1,
-                            };
-                            let _ = tx.send((obj, Err(why))).await;
-                            return;
+}
+
+impl Source for S3Source {
+    fn objects<'a>(
+        &'a self,
+        sel: &'a Selection,
+        progress: &'a dyn Progress,
+    ) -> Result<Box<dyn Objects + 'a>, SourceError> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| SourceError::Remote(format!("cannot start the I/O runtime: {e}")))?;
+        let client = rt.block_on(client(&self.opts));
+        let concurrency = self.opts.concurrency.max(1);
+        // Objects: lister -> scheduler; opened streams: scheduler -> workers.
+        let (obj_tx, obj_rx) = mpsc::channel::<ObjectRef>(4096);
+        let (work_tx, work_rx) = mpsc::channel::<Opened>(concurrency);
+        let bucket = self
+            .urls
+            .first()
+            .map(|u| u.bucket.clone())
+            .unwrap_or_default();
+        let list_calls = Arc::new(AtomicU64::new(0));
+        let list_errors = Arc::new(Mutex::new(Vec::new()));
+        // The lister owns the only object sender: the channel closes, and
+        // the scheduler and then the workers finish, when the listing ends.
+        let lister = Arc::new(Lister {
+            client: client.clone(),
+            bucket: bucket.clone(),
+            sel: sel.clone(),
+            list_calls: Arc::clone(&list_calls),
+            objects: obj_tx,
+            errors: Arc::clone(&list_errors),
+        });
+        let listing = rt.spawn(list_all(lister, self.urls.clone(), concurrency));
+        let gets = Arc::new(AtomicU64::new(0));
+        let scheduler = rt.spawn(schedule(
+            obj_rx,
+            work_tx,
+            Fetcher {
+                client,
+                bucket,
+                sel: sel.clone(),
+                concurrency,
+                gets: Arc::clone(&gets),
+            },
+        ));
+        Ok(Box::new(S3Objects {
+            work_rx: Mutex::new(work_rx),
+            tasks: Mutex::new(Some((rt, listing, scheduler))),
+            list_calls,
+            gets,
+            list_errors,
+            progress,
+        }))
+    }
+}
+
+/// What the scheduler needs to fetch objects.
+struct Fetcher {
+    client: Client,
+    bucket: String,
+    sel: Selection,
+    concurrency: usize,
+    gets: Arc<AtomicU64>,
+}
+
+/// Objects counted by the scheduler: listed, skipped by key (with their
+/// stored bytes, for the progress bar).
+#[derive(Default)]
+struct Scheduled {
+    listed: Listed,
+    skipped_bytes: u64,
+}
+
+/// Take listed objects, skip what the selection rules out, and keep up to
+/// `concurrency` GETs in flight, each body streamed to a worker.
+async fn schedule(
+    mut objects: mpsc::Receiver<ObjectRef>,
+    work: mpsc::Sender<Opened>,
+    f: Fetcher,
+) -> Scheduled {
+    let permits = Arc::new(Semaphore::new(f.concurrency));
+    let mut out = Scheduled::default();
+    while let Some(obj) = objects.recv().await {
+        out.listed.objects += 1;
+        if let Some(r) = f.sel.skip(&obj.key) {
+            out.listed.skip(r);
+            out.skipped_bytes += obj.size;
+            continue;
+        }
+        let permit = Arc::clone(&permits)
+            .acquire_owned()
+            .await
+            .expect("never closed");
+        let (client, bucket, tx) = (f.client.clone(), f.bucket.clone(), work.clone());
+        f.gets.fetch_add(1, Ordering::Relaxed);
+        tokio::spawn(async move {
+            let _permit = permit;
+            let Location::S3 { key, .. } = &obj.location else {
+                unreachable!("an S3 listing holds S3 objects only")
+            };
+            let resp = client.get_object().bucket(&bucket).key(key).send().await;
+            let mut body = match resp {
+                Ok(r) => r.body,
+                Err(e) => {
+                    let why = match e.code() {
+                        Some("NoSuchKey") => {
+                            "NoSuchKey: the object disappeared between listing and fetch".to_owned()
                         }
+                        _ => classify(e, "GetObject").1,
                     };
-                    let (ctx, crx) = mpsc::channel(CHUNKS_PER_OBJECT);
-                    let reader: Box<dyn Read + Send> = Box::new(ChunkReader {
-                        rx: crx,
-                        cur: Bytes::new(),
-                    });
-                    if tx.send((obj, Ok(reader))).await.is_err() {
-                        return;
-                    }
-                    while let Some(chunk) = body.next().await {
-                        let item = chunk.map_err(|e| {
-                            format!("download interrupted: {}", DisplayErrorContext(&e))
-                        });
-                        let failed = item.is_err();
-                        if ctx.send(item).await.is_err() || failed {
-                            return;
-                        }
-                    }
-                });
+                    let _ = tx
+                        .send(Opened {
+                            object: obj,
+                            body: Err(OpenError::Fetch(why)),
+                        })
+                        .await;
+                    return;
+                }
+            };
+            let (ctx, crx) = mpsc::channel(CHUNKS_PER_OBJECT);
+            let reader: Box<dyn Read + Send> = Box::new(ChunkReader {
+                rx: crx,
+                cur: Bytes::new(),
+            });
+            let opened = Opened {
+                object: obj,
+                body: Ok(reader),
+            };
+            if tx.send(opened).await.is_err() {
+                return;
             }
-            (pre, skipped)
-        })
-    };
-    let work_rx = Mutex::new(work_rx);
-    let next = || work_rx.lock().expect("not poisoned").blocking_recv();
-    // Workers run until every sender (scheduler and fetch tasks) is gone.
-    let report = scan::scan_queue(&next, Totals::default(), det, opts, progress);
-    let listed = rt
-        .block_on(listing)
-        .map_err(|e| S3Error(format!("listing task failed: {e}")))?;
-    let (pre, skipped) = rt
-        .block_on(scheduler)
-        .map_err(|e| S3Error(format!("fetch task failed: {e}")))?;
-    listed?;
-    progress.bytes(skipped.1);
-    for _ in 0..skipped.0 {
-        progress.object_done();
+            while let Some(chunk) = body.next().await {
+                let item =
+                    chunk.map_err(|e| format!("download interrupted: {}", DisplayErrorContext(&e)));
+                let failed = item.is_err();
+                if ctx.send(item).await.is_err() || failed {
+                    return;
+                }
+            }
+        });
     }
-    let mut pre = pre;
-    pre.errors.extend(
-        list_errors
+    out
+}
+
+/// The runtime and its two long-running tasks.
+type Tasks = (
+    tokio::runtime::Runtime,
+    JoinHandle<Result<(), SourceError>>,
+    JoinHandle<Scheduled>,
+);
+
+/// The objects of one S3 listing, as their GETs come in.
+struct S3Objects<'a> {
+    work_rx: Mutex<mpsc::Receiver<Opened>>,
+    tasks: Mutex<Option<Tasks>>,
+    list_calls: Arc<AtomicU64>,
+    gets: Arc<AtomicU64>,
+    list_errors: Arc<Mutex<Vec<ListingError>>>,
+    progress: &'a dyn Progress,
+}
+
+impl Objects for S3Objects<'_> {
+    fn next(&self) -> Option<Opened> {
+        // Workers run until every sender (scheduler and fetch tasks) is gone.
+        self.work_rx.lock().expect("not poisoned").blocking_recv()
+    }
+
+    fn finish(self: Box<Self>) -> Result<Listed, SourceError> {
+        let (rt, listing, scheduler) = self
+            .tasks
             .lock()
             .expect("not poisoned")
-            .drain(..)
-            .map(|e| scan::ErrorEntry {
-                object: e.location,
-                reason: e.reason,
-            }),
-    );
-    let mut report = scan::merge_into(report, pre);
-    report.requests = Some(Requests {
-        list_calls: list_calls.load(Ordering::Relaxed),
-        get_calls: gets.load(Ordering::Relaxed),
-    });
-    Ok(report)
+            .take()
+            .expect("finished once");
+        let listed = rt
+            .block_on(listing)
+            .map_err(|e| SourceError::Remote(format!("listing task failed: {e}")))?;
+        let scheduled = rt
+            .block_on(scheduler)
+            .map_err(|e| SourceError::Remote(format!("fetch task failed: {e}")))?;
+        listed?;
+        let mut out = scheduled.listed;
+        self.progress.bytes(scheduled.skipped_bytes);
+        for _ in 0..out.skipped.values().sum::<u64>() {
+            self.progress.object_done();
+        }
+        out.errors
+            .extend(self.list_errors.lock().expect("not poisoned").drain(..));
+        out.requests = Some(Requests {
+            list_calls: self.list_calls.load(Ordering::Relaxed),
+            get_calls: self.gets.load(Ordering::Relaxed),
+        });
+        Ok(out)
+    }
 }
 
 #[cfg(test)]
@@ -582,43 +587,5 @@ mod tests {
         assert_eq!(S3Url::parse("s3://b").unwrap().unwrap().prefix, "");
         assert!(S3Url::parse("s3:///x").unwrap().is_err());
         assert!(S3Url::parse("/local").is_none());
-        assert_eq!(start_level(""), Level::Explore);
-        assert_eq!(start_level("custom/"), Level::Explore);
-        assert_eq!(start_level("AWSLogs/"), Level::AwsLogs);
-        assert_eq!(start_level("AWSLogs/o-abc123def4/"), Level::AwsLogs);
-        assert_eq!(
-            start_level("p/AWSLogs/o-abc123def4/111122223333/"),
-            Level::Account
-        );
-        assert_eq!(
-            start_level("AWSLogs/111122223333/CloudTrail/"),
-            Level::Regions
-        );
-        assert_eq!(
-            start_level("AWSLogs/111122223333/CloudTrail/eu-west-1/"),
-            Level::Dates
-        );
-        assert_eq!(
-            start_level("AWSLogs/111122223333/CloudTrail/eu-west-1/2026/"),
-            Level::Flat
-        );
-        assert_eq!(start_level("AWSLogs/1111"), Level::Flat);
-        assert_eq!(
-            next_level(&Level::Account, "CloudTrail-Digest"),
-            Some(Level::Regions)
-        );
-        assert_eq!(next_level(&Level::Account, "vpcflowlogs"), None);
-    }
-
-    #[test]
-    fn day_prefixes_cover_the_window_and_the_skew() {
-        let mut o = ScanOptions::default();
-        assert!(days(&o).is_none());
-        o.window.since = Some("2026-11-01T00:30:00Z".parse().unwrap());
-        o.window.until = Some("2026-11-03T00:00:00Z".parse().unwrap());
-        assert_eq!(
-            days(&o).unwrap(),
-            ["2026/10/31/", "2026/11/01/", "2026/11/02/", "2026/11/03/"]
-        );
     }
 }

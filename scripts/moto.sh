@@ -1,0 +1,41 @@
+# Sourced by scripts/test.sh and scripts/bench.sh: install moto's server
+# from PyPI into a virtualenv under target/ (once), start it on a free
+# loopback port, stop it when the calling script exits.
+#
+#   source scripts/moto.sh; start_moto LOGFILE   # sets MOTO_ENDPOINT, MOTO_PYTHON
+#
+# The caller's EXIT trap is chained, not replaced.
+
+MOTO_VENV=target/s3-test-venv
+MOTO_VERSION='moto[server]==5.2.5'
+
+start_moto() {
+  local log=${1:-target/moto_server.log}
+  mkdir -p target
+  if [ ! -x "$MOTO_VENV/bin/moto_server" ]; then
+    echo "== installing $MOTO_VERSION into $MOTO_VENV" >&2
+    python3 -m venv "$MOTO_VENV"
+    "$MOTO_VENV/bin/pip" install --quiet --disable-pip-version-check "$MOTO_VERSION"
+  fi
+  MOTO_PYTHON=$PWD/$MOTO_VENV/bin/python
+  local port
+  port=$("$MOTO_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$port" > "$log" 2>&1 &
+  MOTO_PID=$!
+  local previous
+  previous=$(trap -p EXIT | sed -e "s/^trap -- '//" -e "s/' EXIT\$//")
+  # shellcheck disable=SC2064  # expand now: the pid and the old trap
+  trap "kill $MOTO_PID 2>/dev/null || true; $previous" EXIT
+  "$MOTO_PYTHON" - "$port" "$log" <<'PY'
+import socket, sys, time
+for _ in range(150):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.2)
+sys.exit(f"moto_server did not start; see {sys.argv[2]}")
+PY
+  MOTO_ENDPOINT="http://127.0.0.1:$port"
+  export MOTO_ENDPOINT MOTO_PYTHON
+}

@@ -1,0 +1,166 @@
+//! What the audit found, as typed values: [`Finding`]s of a
+//! [`FindingKind`] and a [`Severity`].
+//!
+//! Findings sort by severity, time, kind name and detail, so the report's
+//! order is stable whatever order the checks ran in.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// A security-group change could go unnoticed: exit code 3.
+    Gap,
+    /// Worth knowing; not a gap.
+    Info,
+}
+
+macro_rules! kinds {
+    ($($(#[$doc:meta])* $variant:ident => $name:literal,)*) => {
+        /// What a finding is about; its JSON `kind`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum FindingKind {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl FindingKind {
+            /// The machine-readable name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(FindingKind::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    /// The replay expects a notification the history does not show.
+    Missed => "missed",
+    /// The alarm fired, but its action failed or did not run.
+    DeliveryFailed => "delivery_failed",
+    /// A replayed notification older than the history.
+    Unjudgeable => "unjudgeable",
+    /// An actual ALARM no replayed change explains.
+    Unexplained => "unexplained",
+    /// An actual ALARM explained by SetAlarmState.
+    ForcedTransition => "forced_transition",
+    /// A security-group change while the pipeline was blind.
+    ChangeWhileBlind => "change_while_blind",
+    /// A change made while the alarm was already in ALARM.
+    ChangeDuringAlarm => "change_during_alarm",
+    /// A change the alarm configuration did not notify.
+    ChangeNotNotified => "change_not_notified",
+    /// A security-group change no filter matches.
+    BlindSpot => "blind_spot",
+    /// No exported filter matches any of the six names.
+    NoSecurityGroupFilter => "no_security_group_filter",
+    /// A security-group filter whose metric no alarm watches.
+    NoAlarmOnFilter => "no_alarm_on_filter",
+    /// A filter that publishes a field's value.
+    MetricValueFromField => "metric_value_from_field",
+    /// An alarm the state machine cannot replay.
+    AlarmNotReplayable => "alarm_not_replayable",
+    /// A trail did not deliver for a while.
+    BlindWindow => "blind_window",
+    /// Alarm actions were disabled for a while.
+    ActionsDisabledWindow => "actions_disabled_window",
+    /// An alarm was deleted.
+    AlarmDeleted => "alarm_deleted",
+    /// A metric filter was deleted.
+    FilterDeleted => "filter_deleted",
+    /// A filter misses some of the six names.
+    FilterMissesNames => "filter_misses_names",
+    /// A filter misses failed or DryRun calls.
+    FilterSkipsFailedCalls => "filter_skips_failed_calls",
+    /// A filter misses ModifySecurityGroupRules.
+    FilterMissesModifySecurityGroupRules => "filter_misses_modify_security_group_rules",
+    /// One event cannot breach the alarm's threshold.
+    SingleEventCannotAlarm => "single_event_cannot_alarm",
+    /// The alarm needs more than one breaching period.
+    SeveralDatapointsNeeded => "several_datapoints_needed",
+    /// An unusual statistic.
+    UnusualStatistic => "unusual_statistic",
+    /// Missing data treated as breaching.
+    TreatMissingBreaching => "treat_missing_breaching",
+    /// Missing data ignored.
+    TreatMissingIgnore => "treat_missing_ignore",
+    /// A period over an hour.
+    LongPeriod => "long_period",
+    /// Alarm actions disabled in the export.
+    ActionsDisabled => "actions_disabled",
+    /// No SNS topic among the alarm actions.
+    NoSnsAction => "no_sns_action",
+    /// The alarm selects another unit than the filter publishes.
+    UnitMismatch => "unit_mismatch",
+    /// The alarm selects dimensions the filter does not publish.
+    DimensionsMismatch => "dimensions_mismatch",
+    /// The filter publishes zero or less per event.
+    MetricValueNotPositive => "metric_value_not_positive",
+}
+
+impl fmt::Display for FindingKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for FindingKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Kinds order by name, as they always have in the reports.
+impl Ord for FindingKind {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for FindingKind {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// One thing the audit found.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Finding {
+    /// Gap or info.
+    pub severity: Severity,
+    /// When, if it happened at a time.
+    #[serde(serialize_with = "crate::event::ser_opt_time")]
+    pub time: Option<DateTime<Utc>>,
+    /// What it is about.
+    pub kind: FindingKind,
+    /// What is wrong.
+    pub detail: String,
+    /// How to fix it.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub fix: String,
+}
+
+impl Finding {
+    /// A finding.
+    pub fn new(
+        kind: FindingKind,
+        severity: Severity,
+        time: Option<DateTime<Utc>>,
+        detail: String,
+        fix: &str,
+    ) -> Finding {
+        Finding {
+            severity,
+            time,
+            kind,
+            detail,
+            fix: fix.to_owned(),
+        }
+    }
+}

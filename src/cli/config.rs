@@ -1,0 +1,218 @@
+//! The one place that turns parsed arguments into library options: the
+//! selection, the scan options, the source, the filters, the audit's
+//! inputs and assumptions. Checks that need more than one value (`--since`
+//! before `--until`, `--threads` at least 1) live here; single values are
+//! checked while parsing ([`super::values`], [`crate::time`]).
+
+use std::path::Path;
+
+use super::{AuditArgs, Input, PatternArgs};
+use crate::audit::{Assumptions, Inputs};
+use crate::exports::{alarms, history, metric_filters, ExportError};
+use crate::filter::{presets, Filter, PatternError};
+use crate::scan::ScanOptions;
+use crate::source::local::LocalSource;
+use crate::source::s3::{S3Options, S3Source, S3Url};
+use crate::source::{Selection, Source, SourceError, TimeWindow};
+
+/// Why the arguments cannot be turned into a run.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Values that do not go together, or name nothing.
+    #[error("{0}")]
+    Usage(String),
+    /// A pattern that does not parse, with what it came from.
+    #[error("{context}: {error}")]
+    Pattern {
+        /// `--pattern`, a file, or an export's filter.
+        context: String,
+        /// Why.
+        error: PatternError,
+    },
+    /// A file that cannot be read.
+    #[error("{context}: {error}")]
+    Io {
+        /// What was being read.
+        context: String,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// An export that cannot be read.
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    /// A source that cannot be set up.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+}
+
+fn usage(s: impl Into<String>) -> ConfigError {
+    ConfigError::Usage(s.into())
+}
+
+/// What `--since`, `--until`, `--account`, `--region` and
+/// `--delivery-skew` select.
+pub fn selection(input: &Input) -> Result<Selection, ConfigError> {
+    if let (Some(s), Some(u)) = (input.since, input.until) {
+        if s >= u {
+            return Err(usage("--since must be before --until"));
+        }
+    }
+    Ok(Selection {
+        window: TimeWindow {
+            since: input.since,
+            until: input.until,
+            skew: input.delivery_skew.0,
+        },
+        accounts: input.accounts.clone(),
+        regions: input.regions.clone(),
+    })
+}
+
+/// The limits, `--validate` and the threads.
+pub fn scan_options(input: &Input) -> Result<ScanOptions, ConfigError> {
+    if input.threads == Some(0) {
+        return Err(usage("--threads must be at least 1"));
+    }
+    Ok(ScanOptions {
+        max_inflated: input.max_inflated_size.0,
+        max_record: usize::try_from(input.max_record_size.0).unwrap_or(usize::MAX),
+        validate: input.validate,
+        threads: input.threads.unwrap_or(ScanOptions::default().threads),
+    })
+}
+
+/// The source the paths name: local files and folders, or `s3://` URLs
+/// of one bucket (not both).
+pub fn source(input: &Input) -> Result<Box<dyn Source>, ConfigError> {
+    let mut urls = Vec::new();
+    for p in &input.paths {
+        if let Some(u) = p.to_str().and_then(S3Url::parse) {
+            urls.push(u.map_err(ConfigError::Usage)?);
+        }
+    }
+    match urls.len() {
+        0 => Ok(Box::new(LocalSource::new(input.paths.clone()))),
+        n if n == input.paths.len() => Ok(Box::new(S3Source::new(urls, s3_options(input))?)),
+        _ => Err(usage("S3 URLs and local paths cannot be mixed in one scan")),
+    }
+}
+
+fn s3_options(input: &Input) -> S3Options {
+    S3Options {
+        region: input.bucket_region.clone(),
+        profile: input.profile.clone(),
+        endpoint_url: input.endpoint_url.clone(),
+        path_style: input.path_style,
+        no_sign: input.no_sign_request,
+        concurrency: input.s3_concurrency.max(1),
+        max_attempts: input.s3_max_attempts.max(1),
+        ..S3Options::default()
+    }
+}
+
+/// The filter named by `--pattern`, `--pattern-file` or `--preset`, or the
+/// default preset.
+pub fn pattern_filter(args: &PatternArgs) -> Result<Filter, ConfigError> {
+    let parse = |context: String, text: &str| {
+        Filter::new("pattern", text).map_err(|error| ConfigError::Pattern { context, error })
+    };
+    if let Some(p) = &args.pattern {
+        return parse("--pattern".into(), p);
+    }
+    if let Some(file) = &args.pattern_file {
+        let text = std::fs::read_to_string(file).map_err(|error| ConfigError::Io {
+            context: format!("reading the pattern file {}", file.display()),
+            error,
+        })?;
+        let text = text
+            .strip_suffix('\n')
+            .map(|t| t.strip_suffix('\r').unwrap_or(t))
+            .unwrap_or(&text);
+        return parse(file.display().to_string(), text);
+    }
+    let name = args.preset.as_deref().unwrap_or(presets::DEFAULT);
+    let Some(p) = presets::find(name) else {
+        return Err(usage(format!(
+            "unknown preset {name:?}; `ctreplay presets` lists them"
+        )));
+    };
+    Ok(Filter::new(&p.name, p.pattern).expect("presets parse"))
+}
+
+/// Every filter of a describe-metric-filters export, under its name (with
+/// the log group when two share a name).
+pub fn export_filters(file: &Path) -> Result<Vec<Filter>, ConfigError> {
+    let exported = metric_filters::read(file)?;
+    if exported.is_empty() {
+        return Err(usage(format!(
+            "{}: the export holds no metric filters",
+            file.display()
+        )));
+    }
+    let mut out = Vec::new();
+    for f in &exported {
+        let shared = exported
+            .iter()
+            .filter(|g| g.filter_name == f.filter_name)
+            .count()
+            > 1;
+        let name = match (&f.log_group_name, shared) {
+            (Some(group), true) => format!("{} ({group})", f.filter_name),
+            _ => f.filter_name.clone(),
+        };
+        let filter =
+            Filter::new(&name, &f.filter_pattern).map_err(|error| ConfigError::Pattern {
+                context: format!("{}: metric filter {:?}", file.display(), f.filter_name),
+                error,
+            })?;
+        out.push(filter);
+    }
+    Ok(out)
+}
+
+/// What the audit compares against, and the names of alarms whose history
+/// items it holds but whose configuration it does not (their items are
+/// not judged).
+pub fn audit_inputs(args: &AuditArgs) -> Result<(Inputs, Vec<String>), ConfigError> {
+    let inputs =
+        match (&args.metric_filters, &args.alarms) {
+            (None, None) => Inputs::recommended(),
+            (Some(f), a) => Inputs {
+                filters: metric_filters::read(f)?,
+                alarms: match a {
+                    Some(a) => alarms::read(a)?,
+                    None => vec![],
+                },
+                history: None,
+                defaulted: false,
+            },
+            (None, Some(_)) => return Err(usage(
+                "--alarms needs --metric-filters: the filters say which metric an alarm watches",
+            )),
+        };
+    let mut unknown = Vec::new();
+    let history = match &args.history {
+        Some(h) => {
+            let items = history::read(h)?;
+            unknown = items
+                .iter()
+                .map(|i| i.alarm.clone())
+                .filter(|n| !inputs.alarms.iter().any(|a| a.alarm_name == *n))
+                .collect();
+            unknown.sort_unstable();
+            unknown.dedup();
+            Some(items)
+        }
+        None => None,
+    };
+    Ok((Inputs { history, ..inputs }, unknown))
+}
+
+/// The replay and matching assumptions.
+pub fn assumptions(args: &AuditArgs) -> Assumptions {
+    Assumptions {
+        delivery_delay_seconds: args.delivery_delay.0.num_seconds(),
+        match_window_seconds: args.match_window.0.num_seconds(),
+        evaluation_range_periods: args.evaluation_range,
+    }
+}

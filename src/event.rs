@@ -1,0 +1,77 @@
+//! The event ctreplay reports: one matched, blind-spot or pipeline
+//! CloudTrail record, reduced to the fields the reports and the audit read,
+//! and the one time format of all machine output.
+//!
+//! [`crate::scan::extract`] fills it from a decoded record; how it is
+//! written out (key names, order, filter names) is [`crate::report`]'s.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::filter::FilterId;
+
+/// A reported event: one matched or blind-spot CloudTrail record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// `eventTime` (UTC).
+    pub time: DateTime<Utc>,
+    /// `eventName`.
+    pub name: String,
+    /// `eventID` (empty when the record has none).
+    pub id: String,
+    /// `eventSource`.
+    pub source: String,
+    /// `awsRegion`.
+    pub region: String,
+    /// `recipientAccountId`, or the account in the object key when absent.
+    pub account: String,
+    /// Who made the call: the identity ARN, or the best name available.
+    pub actor: String,
+    /// `userIdentity.type`.
+    pub actor_type: String,
+    /// `userIdentity.invokedBy`, set when a service acted for the caller.
+    pub invoked_by: Option<String>,
+    /// `sourceIPAddress`.
+    pub source_ip: String,
+    /// `userAgent`.
+    pub user_agent: String,
+    /// Security-group ids the call acted on, from request and response.
+    pub group_ids: Vec<String>,
+    /// Security-group names when the call named groups instead of ids.
+    pub group_names: Vec<String>,
+    /// `errorCode`; None when the call succeeded.
+    pub error_code: Option<String>,
+    /// `errorMessage`.
+    pub error_message: Option<String>,
+    /// File path or S3 location of the object the record came from.
+    pub object: String,
+    /// Zero-based position of the record in its object.
+    pub record: u64,
+    /// The filters that match it (empty for blind spots and pipeline
+    /// changes), in the scan's filter order.
+    pub filters: Vec<FilterId>,
+    /// For pipeline changes: `requestParameters` as recorded.
+    pub request: Option<serde_json::Value>,
+    /// For blind spots: what the change does (no filter matches it).
+    pub why_unseen: Option<&'static str>,
+}
+
+/// The one timestamp format of all machine output.
+pub fn format_time(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// Serde helper: a time in [`format_time`]'s format.
+pub fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_time(t))
+}
+
+/// Serde helper: an optional time in [`format_time`]'s format, or null.
+pub fn ser_opt_time<S: serde::Serializer>(
+    t: &Option<DateTime<Utc>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&format_time(t)),
+        None => s.serialize_none(),
+    }
+}
