@@ -12,4 +12,5 @@ mod pattern_props;
 mod patterns_cli;
 mod real_data;
 mod s3;
+mod snapshots;
 mod synthetic;
