@@ -16,6 +16,7 @@ use ctreplay::filter::{presets, Filter};
 use ctreplay::progress::Bar;
 use ctreplay::report::{self, sanitize::sanitize, FilterInfo, Query, View};
 use ctreplay::scan::{self, Detector, ScanOptions, ScanReport};
+use ctreplay::scope::Scope;
 use ctreplay::synth;
 use ctreplay::testpattern;
 
@@ -120,7 +121,8 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
         since: input.since,
         until: input.until,
     };
-    let view = View::new(&query, &result);
+    let scope = Scope::of(source.describe(), &sel, &result);
+    let view = View::new(&query, &scope, &result);
     with_stdout(|out| report::write_scan(args.format, &view, out))?;
     Ok(exit)
 }
@@ -162,12 +164,12 @@ fn run_audit(args: AuditArgs) -> Result<Exit> {
         report::AuditFormat::Json => report::audit::write_json(&run.audit, errors, out),
         report::AuditFormat::Text => report::audit::write_text(&run.audit, errors, out),
     })?;
-    let findings = if run.audit.summary.gaps > 0 {
-        Exit::Findings
-    } else {
-        Exit::Clean
+    let verdict = match run.audit.verdict {
+        audit::Verdict::Gaps => Exit::Findings,
+        audit::Verdict::Inconclusive => Exit::Inconclusive,
+        audit::Verdict::Covered => Exit::Clean,
     };
-    Ok(findings.max(reading))
+    Ok(verdict.max(reading))
 }
 
 fn run_presets(args: PresetsArgs) -> Result<Exit> {

@@ -24,6 +24,8 @@ pub struct Event {
     pub region: String,
     /// `recipientAccountId`, or the account in the object key when absent.
     pub account: String,
+    /// The account the object key names, when it names one.
+    pub key_account: Option<String>,
     /// Who made the call: the identity ARN, or the best name available.
     pub actor: String,
     /// `userIdentity.type`.

@@ -4,16 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::util::{ctreplay, testdata, write_gz};
-
-fn audit_json(args: &[&str]) -> (Value, i32) {
-    let mut all = vec!["audit", "-q", "--format", "json"];
-    all.extend_from_slice(args);
-    let out = ctreplay(&all);
-    let v = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    (v, out.status.code().unwrap())
-}
+use crate::util::{audit_json, ctreplay, testdata, write_gz};
 
 fn export(name: &str) -> String {
     testdata(&format!("exports/audit/{name}"))
@@ -98,13 +89,23 @@ fn invictus_history_verdicts() {
         (3, &json!(1), &json!(0.0))
     );
 
+    // The history begins a month after the logs end: nothing it holds can
+    // confirm or refute the replay, so the audit is inconclusive (exit 4).
     let (v, code) = run("history-too-old.json");
     assert_eq!(v["summary"]["unjudgeable"], 1);
     assert_eq!(
         v["summary"]["missed"], 0,
         "too old is never counted as missed"
     );
-    assert_eq!(code, 0);
+    assert_eq!((code, &v["verdict"]), (4, &json!("inconclusive")));
+    assert!(
+        v["verdict_reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("does not overlap the logs"),
+        "{}",
+        v["verdict_reasons"]
+    );
 
     let (v, code) = run("history-unexplained.json");
     assert_eq!(

@@ -133,6 +133,8 @@ fn normalised(mut v: Value, prefix: &str) -> String {
     for k in ["list_calls", "get_calls"] {
         v["summary"].as_object_mut().unwrap().remove(k);
     }
+    // The inputs named: a folder against an s3:// URL.
+    v["scope"]["inputs"] = Value::Null;
     v.to_string().replace(prefix, "")
 }
 
@@ -179,7 +181,16 @@ fn s3_scan_equals_the_local_scan_of_the_same_objects() {
         &["audit", "-f", "json", &format!("s3://{bucket}/AWSLogs/")],
         None,
     );
-    assert_eq!(local.stdout, remote.stdout);
+    let json = |out: &std::process::Output| -> Value {
+        let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["scope"]["inputs"] = Value::Null;
+        v
+    };
+    assert_eq!(
+        json(&local),
+        json(&remote),
+        "the audit differs only in the inputs named"
+    );
 }
 
 /// Organization-trail layout under a custom prefix: 2 accounts x 2

@@ -37,6 +37,16 @@ pub fn scan_json(args: &[&str]) -> (Value, i32) {
     (v, out.status.code().expect("exited"))
 }
 
+/// Run `audit --format json` and parse stdout; also returns the exit code.
+pub fn audit_json(args: &[&str]) -> (Value, i32) {
+    let mut all = vec!["audit", "-q", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = ctreplay(&all);
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (v, out.status.code().expect("exited"))
+}
+
 /// `data` gzipped.
 pub fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

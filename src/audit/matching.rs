@@ -35,16 +35,20 @@ pub struct Counts {
 }
 
 /// Match and set each episode's verdict; returns counts and findings.
+/// `foreign` names the alarms whose account or region the logs do not
+/// hold, and why: their episodes are unjudgeable, never missed.
 pub fn judge(
     episodes: &mut [Episode],
     history: &[Item],
     window: Duration,
     span: Option<(DateTime<Utc>, DateTime<Utc>)>,
     forced: &[(String, DateTime<Utc>)],
+    foreign: &[(String, String)],
 ) -> (Counts, Vec<Finding>) {
     let mut counts = Counts::default();
     let mut findings = Vec::new();
     let covered_from = history.iter().map(|i| i.time).min();
+    let covered_to = history.iter().map(|i| i.time).max();
     let actual: Vec<&Item> = history
         .iter()
         .filter(|i| {
@@ -68,6 +72,27 @@ pub fn judge(
         }
         let from = ep.first_event.unwrap_or(ep.start);
         let until = from + window;
+        // An episode the history cannot judge: never missed.
+        let mut unjudgeable = |ep: &mut Episode, detail: String, fix: &str| {
+            ep.verdict = EpisodeVerdict::Unjudgeable;
+            counts.unjudgeable += 1;
+            findings.push(Finding::new(
+                FindingKind::Unjudgeable,
+                Severity::Info,
+                Some(from),
+                detail,
+                fix,
+            ));
+        };
+        if let Some((_, why)) = foreign.iter().find(|(n, _)| *n == ep.alarm) {
+            let detail = format!(
+                "alarm {:?} should have notified for the change at {}, but {why}",
+                ep.alarm,
+                format_time(&from)
+            );
+            unjudgeable(ep, detail, "");
+            continue;
+        }
         let hit = actual.iter().enumerate().position(|(k, a)| {
             !used[k]
                 && a.alarm == ep.alarm
@@ -119,20 +144,29 @@ pub fn judge(
                 }
             }
             None if covered_from.is_none_or(|c| from < c) => {
-                ep.verdict = EpisodeVerdict::Unjudgeable;
-                counts.unjudgeable += 1;
-                findings.push(Finding::new(
-                    FindingKind::Unjudgeable,
-                    Severity::Info,
-                    Some(from),
-                    format!(
-                        "alarm {:?} should have notified for the change at {}, which is older than the exported history ({}); history is kept 30 days",
-                        ep.alarm,
-                        format_time(&from),
-                        covered_from.map_or("empty".into(), |c| format!("from {}", format_time(&c)))
-                    ),
-                    "",
-                ));
+                let detail = format!(
+                    "alarm {:?} should have notified for the change at {}, which is older than the exported history ({}); history is kept 30 days",
+                    ep.alarm,
+                    format_time(&from),
+                    covered_from.map_or("empty".into(), |c| format!("from {}", format_time(&c)))
+                );
+                unjudgeable(ep, detail, "");
+            }
+            // The history's last item is the latest proof of what the export
+            // holds: past it, an absent transition may just not be exported.
+            None if covered_to.is_none_or(|c| until > c) => {
+                let detail = format!(
+                    "alarm {:?} should have notified between {} and {}, after the exported history's last item ({}); the export may end before it",
+                    ep.alarm,
+                    format_time(&from),
+                    format_time(&until),
+                    covered_to.map_or("none".into(), |c| format_time(&c))
+                );
+                unjudgeable(
+                    ep,
+                    detail,
+                    "export the history again, covering the logs' time",
+                );
             }
             None => {
                 ep.verdict = EpisodeVerdict::Missed;

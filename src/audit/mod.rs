@@ -32,6 +32,7 @@ use serde::Serialize;
 use crate::event::{format_time, Event};
 use crate::progress::Progress;
 use crate::scan::{self, Detector, ScanOptions, ScanReport};
+use crate::scope::{list, Scope, TimeSpan};
 use crate::source::{Selection, Source, SourceError};
 
 pub use findings::{Finding, FindingKind, Severity};
@@ -109,6 +110,7 @@ impl Inputs {
             }],
             alarms: vec![MetricAlarm {
                 alarm_name: a.name.into(),
+                alarm_arn: None,
                 actions_enabled: true,
                 alarm_actions: vec!["arn:aws:sns:recommended".into()],
                 ok_actions: vec![],
@@ -284,9 +286,67 @@ pub struct AlarmInfo {
     pub filters: Vec<String>,
 }
 
+/// The audit's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Judged, and no gap found.
+    Covered,
+    /// At least one gap.
+    Gaps,
+    /// Nothing in scope could be judged (no logs, or none that meet what is
+    /// judged); never "covered".
+    Inconclusive,
+}
+
+impl Verdict {
+    /// The machine-readable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Covered => "covered",
+            Verdict::Gaps => "gaps",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+/// An alarm or filter named in the scope.
+#[derive(Debug, Clone, Serialize)]
+pub struct Judged {
+    /// Its name.
+    pub name: String,
+    /// The alarm's ARN, or the filter's log group, when the export gives it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+/// The audit's scope: the logs' scope, and what was judged against them.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditScope {
+    /// The logs read.
+    #[serde(flatten)]
+    pub logs: Scope,
+    /// No deployed configuration was given: the recommended alarm was
+    /// replayed instead, so nothing here speaks of the deployed one.
+    pub hypothetical: bool,
+    /// The exported alarm history's first and last item.
+    pub history_span: Option<TimeSpan>,
+    /// The alarms replayed and judged.
+    pub alarms: Vec<Judged>,
+    /// The metric filters evaluated.
+    pub filters: Vec<Judged>,
+}
+
 /// The audit's result.
 #[derive(Debug, Clone, Serialize)]
 pub struct Audit {
+    /// covered, gaps or inconclusive.
+    pub verdict: Verdict,
+    /// Why the verdict is not simply the findings': what could not be
+    /// judged, and why.
+    pub verdict_reasons: Vec<String>,
+    /// What was read and judged.
+    pub scope: AuditScope,
     /// Numbers.
     pub summary: Summary,
     /// Replay assumptions.
@@ -369,13 +429,105 @@ pub fn run(
         plan = full;
     }
     let span = log_span(sel, &report);
-    let audit = assemble(inputs, &model, &plan, &report, changes, a, span);
+    let scope = Scope::of(source.describe(), sel, &report);
+    let foreign = foreign_alarms(&inputs.alarms, &scope);
+    let mut audit = assemble(
+        inputs, &model, &plan, &report, changes, a, span, &foreign, scope,
+    );
+    judge_scope(&mut audit, inputs, &foreign, a);
     Ok(AuditRun {
         audit,
         scan: report,
         plan,
         rescanned,
     })
+}
+
+/// The alarms whose ARN names an account or region the logs do not hold,
+/// and why: judging them against these logs would say "missed" for lack
+/// of evidence.
+fn foreign_alarms(alarms: &[MetricAlarm], scope: &Scope) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for al in alarms {
+        let Some((region, account)) = al.arn_region_account() else {
+            continue;
+        };
+        let why = if !scope.accounts.is_empty() && !scope.accounts.iter().any(|a| a == account) {
+            format!(
+                "it is in account {account}, and the logs hold accounts {}",
+                list(&scope.accounts)
+            )
+        } else if !scope.regions.is_empty() && !scope.regions.iter().any(|r| r == region) {
+            format!(
+                "it is in region {region}, and the logs hold regions {}",
+                list(&scope.regions)
+            )
+        } else {
+            continue;
+        };
+        out.push((al.alarm_name.clone(), why));
+    }
+    out
+}
+
+/// Set the verdict from the findings and what the scope lets the audit
+/// judge.
+fn judge_scope(audit: &mut Audit, inputs: &Inputs, foreign: &[(String, String)], a: &Assumptions) {
+    let scope = &mut audit.scope;
+    let mut reasons = Vec::new();
+    if !scope.logs.has_logs() {
+        reasons.push("the scope holds no log records".to_owned());
+    }
+    for (name, why) in foreign {
+        scope
+            .logs
+            .warnings
+            .push(format!("alarm {name:?} is not judged: {why}"));
+    }
+    if !inputs.alarms.is_empty()
+        && inputs
+            .alarms
+            .iter()
+            .all(|al| foreign.iter().any(|(n, _)| *n == al.alarm_name))
+    {
+        reasons.push("every alarm exported is in another account or region than the logs".into());
+    }
+    if let Some(h) = &inputs.history {
+        let first = h.iter().map(|i| i.time.timestamp()).min();
+        let last = h.iter().map(|i| i.time.timestamp()).max();
+        match (first, last, scope.logs.span) {
+            (None, _, _) | (_, None, _) => {
+                reasons.push("the exported alarm history is empty".to_owned());
+            }
+            (Some(f), Some(l), Some(logs)) => {
+                let history = crate::coverage::Span { from: f, to: l };
+                let reach = crate::coverage::Span {
+                    from: logs.from,
+                    to: logs.to + a.delivery_delay_seconds + a.match_window_seconds,
+                };
+                if !history.overlaps(reach) {
+                    let why = format!(
+                        "the exported alarm history ({} to {}) does not overlap the logs ({} to {})",
+                        format_time(&crate::scope::at(f)),
+                        format_time(&crate::scope::at(l)),
+                        format_time(&crate::scope::at(logs.from)),
+                        format_time(&crate::scope::at(logs.to)),
+                    );
+                    scope.logs.warnings.push(why.clone());
+                    reasons.push(why);
+                }
+            }
+            (Some(_), Some(_), None) => {}
+        }
+    }
+    audit.verdict = if audit.summary.gaps > 0 {
+        Verdict::Gaps
+    } else if !reasons.is_empty() {
+        Verdict::Inconclusive
+    } else {
+        Verdict::Covered
+    };
+    audit.verdict_reasons = reasons;
 }
 
 /// The time the logs cover: the selection's range, with an open end
@@ -401,6 +553,7 @@ fn log_span(sel: &Selection, report: &ScanReport) -> Option<(DateTime<Utc>, Date
 ///
 /// `span` is the time the logs cover (the scan's --since/--until, or the
 /// first and last event): actual transitions outside it are not judged.
+#[allow(clippy::too_many_arguments)] // one call site, each a different input
 fn assemble(
     inputs: &Inputs,
     model: &Model,
@@ -409,6 +562,8 @@ fn assemble(
     changes: Vec<Change>,
     a: &Assumptions,
     span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    foreign: &[(String, String)],
+    scope: Scope,
 ) -> Audit {
     let events = &report.totals.events;
     let mut replay = replay::run(model, plan, events, a, span);
@@ -567,7 +722,7 @@ fn assemble(
         .collect();
     let counts = match &inputs.history {
         Some(h) => {
-            let (c, f) = matching::judge(&mut replay.episodes, h, window, span, &forced);
+            let (c, f) = matching::judge(&mut replay.episodes, h, window, span, &forced, foreign);
             findings.extend(f);
             Some(c)
         }
@@ -707,7 +862,39 @@ fn assemble(
         .collect();
     let mut episodes = replay.episodes;
     episodes.sort_by(|x, y| x.start.cmp(&y.start).then_with(|| x.alarm.cmp(&y.alarm)));
+    let history_span = inputs.history.as_ref().and_then(|h| {
+        let first = h.iter().map(|i| i.time.timestamp()).min()?;
+        let last = h.iter().map(|i| i.time.timestamp()).max()?;
+        Some(TimeSpan::of(crate::coverage::Span {
+            from: first,
+            to: last,
+        }))
+    });
+    let scope = AuditScope {
+        logs: scope,
+        hypothetical: inputs.defaulted,
+        history_span,
+        alarms: inputs
+            .alarms
+            .iter()
+            .map(|al| Judged {
+                name: al.alarm_name.clone(),
+                at: al.alarm_arn.clone(),
+            })
+            .collect(),
+        filters: inputs
+            .filters
+            .iter()
+            .map(|f| Judged {
+                name: f.filter_name.clone(),
+                at: f.log_group_name.clone(),
+            })
+            .collect(),
+    };
     Audit {
+        verdict: Verdict::Covered,
+        verdict_reasons: Vec::new(),
+        scope,
         summary,
         assumptions: a.clone(),
         alarms,

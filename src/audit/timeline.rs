@@ -142,6 +142,7 @@ fn alarm_from_request(r: &Value) -> MetricAlarm {
     };
     MetricAlarm {
         alarm_name: text(r, "alarmName").unwrap_or_default(),
+        alarm_arn: None,
         actions_enabled: get(r, "actionsEnabled")
             .and_then(|v| v.as_bool().or_else(|| v.as_str().map(|s| s == "true")))
             .unwrap_or(true),

@@ -20,6 +20,9 @@ struct Page {
 pub struct MetricAlarm {
     /// `AlarmName`.
     pub alarm_name: String,
+    /// `AlarmArn`: `arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME`.
+    #[serde(default)]
+    pub alarm_arn: Option<String>,
     /// `ActionsEnabled`.
     #[serde(default = "yes")]
     pub actions_enabled: bool,
@@ -94,6 +97,19 @@ pub struct Dimension {
 }
 
 impl MetricAlarm {
+    /// The region and account its ARN names.
+    pub fn arn_region_account(&self) -> Option<(&str, &str)> {
+        let mut parts = self.alarm_arn.as_deref()?.split(':');
+        let (_, _, _, region, account) = (
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+        );
+        Some((region, account))
+    }
+
     /// The evaluation rule, or why this alarm cannot be replayed.
     pub fn rule(&self, range: Option<usize>) -> Result<Rule, String> {
         if self.metrics.is_some() {

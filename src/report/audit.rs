@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::sanitize::sanitize;
-use crate::audit::{Audit, Finding, FindingKind, Severity};
+use crate::audit::{Audit, Finding, FindingKind, Severity, Verdict};
 use crate::event::format_time;
 use crate::scan::ErrorEntry;
 
@@ -47,7 +47,18 @@ fn finding_line(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
 pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> io::Result<()> {
     let s = &audit.summary;
     let a = &audit.assumptions;
+    let scope = &audit.scope;
+    if scope.hypothetical {
+        writeln!(
+            out,
+            "Hypothetical audit: no deployed configuration was given (--metric-filters, --alarms), so this replays the recommended CIS alarm, not yours"
+        )?;
+    }
     writeln!(out, "Audit of the security-group-changes alarm pipeline")?;
+    super::text::write_scope(&scope.logs, out)?;
+    if let Some(h) = &scope.history_span {
+        writeln!(out, "  history: {} to {}", h.from, h.to)?;
+    }
     for al in &audit.alarms {
         writeln!(
             out,
@@ -124,7 +135,13 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
         .filter(|f| f.severity == Severity::Gap)
         .collect();
     writeln!(out)?;
-    if gaps.is_empty() {
+    if audit.verdict == Verdict::Inconclusive {
+        writeln!(
+            out,
+            "Verdict: inconclusive: {}. Nothing here says the alarm is covered.",
+            sanitize(&audit.verdict_reasons.join("; "))
+        )?;
+    } else if gaps.is_empty() {
         writeln!(out, "Verdict: covered. No gaps found.")?;
     } else {
         writeln!(out, "Verdict: {} gap(s)", gaps.len())?;

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::{FilterEstimate, FilterInfo, Summary, View};
 use crate::event::{format_time, ser_time, Event};
 use crate::scan::ErrorEntry;
+use crate::scope::Scope;
 
 /// Bumped when a key is renamed or removed, or a value changes meaning
 /// (adding keys does not bump it).
@@ -140,6 +141,7 @@ impl<'a> PeriodsJson<'a> {
 struct Document<'a> {
     schema_version: u32,
     query: Query<'a>,
+    scope: &'a Scope,
     summary: &'a Summary,
     events: Vec<EventJson<'a>>,
     blind_spots: Vec<EventJson<'a>>,
@@ -156,6 +158,7 @@ pub(super) fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
             since: view.query.since.as_ref().map(format_time),
             until: view.query.until.as_ref().map(format_time),
         },
+        scope: view.scope,
         summary: &view.summary,
         events: t.events.iter().map(|e| EventJson::of(e, view)).collect(),
         blind_spots: t

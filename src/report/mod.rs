@@ -13,7 +13,7 @@ mod csv;
 mod json;
 pub mod presets;
 pub mod sanitize;
-mod text;
+pub(crate) mod text;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -24,6 +24,7 @@ use serde::Serialize;
 use crate::alarm::estimate::{estimate, Estimate};
 use crate::filter::FilterId;
 use crate::scan::{ErrorEntry, ScanReport};
+use crate::scope::Scope;
 
 pub use json::SCHEMA_VERSION;
 
@@ -180,6 +181,7 @@ struct FilterEstimate<'a> {
 #[derive(Debug)]
 pub struct View<'a> {
     query: &'a Query,
+    scope: &'a Scope,
     report: &'a ScanReport,
     summary: Summary,
     periods: Vec<FilterEstimate<'a>>,
@@ -188,7 +190,7 @@ pub struct View<'a> {
 impl<'a> View<'a> {
     /// Prepare a report for output. `query.filters` are the detector's
     /// filters, in its order: the events' [`FilterId`]s index them.
-    pub fn new(query: &'a Query, report: &'a ScanReport) -> Self {
+    pub fn new(query: &'a Query, scope: &'a Scope, report: &'a ScanReport) -> Self {
         let periods = query
             .filters
             .iter()
@@ -210,6 +212,7 @@ impl<'a> View<'a> {
             .collect();
         View {
             query,
+            scope,
             report,
             summary: Summary::of(report, query),
             periods,

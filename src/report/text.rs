@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use super::sanitize::sanitize;
 use super::View;
 use crate::event::{format_time, Event};
+use crate::scope::{list, Scope};
 
 /// The part of an ARN after the account, which is in its own column.
 fn short_actor(actor: &str) -> &str {
@@ -210,5 +211,41 @@ pub(super) fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
+    write_scope(view.scope, out)?;
     super::write_errors(view.errors(), out)
+}
+
+/// The scope lines shared by the scan and audit text reports.
+pub(crate) fn write_scope(scope: &Scope, out: &mut dyn Write) -> io::Result<()> {
+    let span = scope
+        .log_span
+        .as_ref()
+        .map_or("no records in the query's range".into(), |s| {
+            format!("events {} to {}", s.from, s.to)
+        });
+    writeln!(
+        out,
+        "  scope: {} log object(s), {} record(s) read from {}; accounts {}; regions {}; {span}",
+        scope.objects_read,
+        scope.records_read,
+        sanitize(&scope.inputs.join(" ")),
+        sanitize(&list(&scope.accounts)),
+        sanitize(&list(&scope.regions)),
+    )?;
+    for st in &scope.streams {
+        for g in &st.gaps {
+            writeln!(
+                out,
+                "  gap: no object from {} {} between {} and {}",
+                sanitize(st.account.as_deref().unwrap_or("?")),
+                sanitize(st.region.as_deref().unwrap_or("?")),
+                g.from,
+                g.to
+            )?;
+        }
+    }
+    for w in &scope.warnings {
+        writeln!(out, "  warning: {}", sanitize(w))?;
+    }
+    Ok(())
 }

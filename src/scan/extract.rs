@@ -71,6 +71,7 @@ pub fn extract(
         source: s(&["eventSource"]),
         region: s(&["awsRegion"]),
         account,
+        key_account: key_account.map(str::to_owned),
         actor: actor(v),
         actor_type: s(&["userIdentity", "type"]),
         invoked_by: get_str(v, &["userIdentity", "invokedBy"]).map(str::to_owned),

@@ -132,6 +132,8 @@ pub fn run(
             object: e.location,
             reason: e.reason,
         }));
+    totals.coverage = std::mem::take(&mut totals.coverage).merge(listed.coverage);
+    totals.coverage.finish();
     let mut report = finish(totals);
     report.requests = listed.requests;
     Ok(report)

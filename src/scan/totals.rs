@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::coverage::Coverage;
 use crate::event::Event;
 use crate::source::SkipReason;
 
@@ -47,6 +48,8 @@ pub struct Totals {
     pub pipeline: Vec<Event>,
     /// Problems, per object.
     pub errors: Vec<ErrorEntry>,
+    /// What the listing and the records read cover, by account and region.
+    pub coverage: Coverage,
 }
 
 impl Totals {
@@ -66,6 +69,7 @@ impl Totals {
         self.blind_spots.extend(o.blind_spots);
         self.pipeline.extend(o.pipeline);
         self.errors.extend(o.errors);
+        self.coverage = self.coverage.merge(o.coverage);
         self
     }
 

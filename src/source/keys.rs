@@ -14,6 +14,8 @@
 
 use chrono::{DateTime, Days, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
+use crate::coverage::StreamKey;
+
 /// What kind of object the key names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyKind {
@@ -147,6 +149,14 @@ impl KeyInfo {
         info
     }
 
+    /// The account and region its coverage is counted under.
+    pub fn stream(&self) -> StreamKey {
+        StreamKey {
+            account: self.account.clone(),
+            region: self.region.clone(),
+        }
+    }
+
     /// Whether the object can hold an event inside `w`.
     pub fn may_hold(&self, w: &TimeWindow) -> bool {
         let (lo, hi) = match (self.delivered, self.day) {
@@ -239,10 +249,13 @@ impl Selection {
         None
     }
 
-    /// Whether `--account` / `--region` keep a record of this account and
-    /// region.
-    pub fn keeps(&self, account: &str, region: &str) -> bool {
-        (self.accounts.is_empty() || self.accounts.iter().any(|a| a == account))
+    /// Whether `--account` / `--region` keep a record of this account
+    /// (`recipientAccountId`), found under a key of `key_account`, in this
+    /// region. `--account` matches either account: a copied archive keeps
+    /// the records' account under another account's keys.
+    pub fn keeps(&self, account: &str, key_account: Option<&str>, region: &str) -> bool {
+        let wanted = |a: &str| self.accounts.iter().any(|w| w == a);
+        (self.accounts.is_empty() || wanted(account) || key_account.is_some_and(wanted))
             && (self.regions.is_empty() || self.regions.iter().any(|r| r == region))
     }
 
@@ -436,7 +449,10 @@ mod tests {
         assert_eq!(sel.skip(&key), None);
         sel.regions = vec!["us-east-1".into()];
         assert_eq!(sel.skip(&key), Some(SkipReason::NotSelected));
-        assert!(sel.keeps("111122223333", "us-east-1"));
-        assert!(!sel.keeps("111122223333", "eu-west-1"));
+        assert!(sel.keeps("111122223333", None, "us-east-1"));
+        assert!(!sel.keeps("111122223333", None, "eu-west-1"));
+        sel.accounts = vec!["444455556666".into()];
+        assert!(!sel.keeps("111122223333", None, "us-east-1"));
+        assert!(sel.keeps("111122223333", Some("444455556666"), "us-east-1"));
     }
 }

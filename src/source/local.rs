@@ -31,6 +31,10 @@ impl LocalSource {
 }
 
 impl Source for LocalSource {
+    fn describe(&self) -> Vec<String> {
+        self.paths.iter().map(|p| p.display().to_string()).collect()
+    }
+
     fn objects<'a>(
         &'a self,
         sel: &'a Selection,
@@ -38,7 +42,6 @@ impl Source for LocalSource {
     ) -> Result<Box<dyn Objects + 'a>, SourceError> {
         let listing = list(&self.paths)?;
         let mut listed = Listed {
-            objects: listing.objects.len() as u64,
             errors: listing.errors,
             ..Listed::default()
         };
@@ -48,9 +51,8 @@ impl Source for LocalSource {
         );
         let mut todo = Vec::new();
         for obj in listing.objects {
-            match sel.skip(&obj.key) {
-                Some(r) => {
-                    listed.skip(r);
+            match listed.list(&obj, sel) {
+                Some(_) => {
                     progress.bytes(obj.size);
                     progress.object_done();
                 }

@@ -36,36 +36,33 @@ impl MemorySource {
 }
 
 impl Source for MemorySource {
+    fn describe(&self) -> Vec<String> {
+        self.objects.iter().map(|(n, _)| n.clone()).collect()
+    }
+
     fn objects<'a>(
         &'a self,
         sel: &'a Selection,
         progress: &'a dyn Progress,
     ) -> Result<Box<dyn Objects + 'a>, SourceError> {
-        let mut listed = Listed {
-            objects: self.objects.len() as u64,
-            ..Listed::default()
-        };
+        let mut listed = Listed::default();
         progress.listed(
             self.objects.len() as u64,
             self.objects.iter().map(|(_, d)| d.len() as u64).sum(),
         );
         let mut todo = Vec::new();
         for (name, data) in &self.objects {
-            let key = KeyInfo::parse(name);
-            match sel.skip(&key) {
-                Some(r) => {
-                    listed.skip(r);
+            let obj = ObjectRef {
+                location: Location::Memory(name.clone()),
+                size: data.len() as u64,
+                key: KeyInfo::parse(name),
+            };
+            match listed.list(&obj, sel) {
+                Some(_) => {
                     progress.bytes(data.len() as u64);
                     progress.object_done();
                 }
-                None => todo.push((
-                    ObjectRef {
-                        location: Location::Memory(name.clone()),
-                        size: data.len() as u64,
-                        key,
-                    },
-                    data.clone(),
-                )),
+                None => todo.push((obj, data.clone())),
             }
         }
         Ok(Box::new(MemoryObjects {

@@ -26,6 +26,7 @@ use std::path::PathBuf;
 
 pub use keys::{KeyInfo, KeyKind, Selection, SkipReason, TimeWindow};
 
+use crate::coverage::Coverage;
 use crate::progress::Progress;
 
 /// Where one object lives.
@@ -123,12 +124,23 @@ pub struct Listed {
     pub errors: Vec<ListingError>,
     /// Requests made, for remote sources.
     pub requests: Option<Requests>,
+    /// Every log object listed, selected or not, by account and region.
+    pub coverage: Coverage,
 }
 
 impl Listed {
-    /// Count one object skipped for `r`.
-    pub fn skip(&mut self, r: SkipReason) {
-        *self.skipped.entry(r).or_default() += 1;
+    /// Count one listed object, and whether the selection skips it.
+    pub fn list(&mut self, obj: &ObjectRef, sel: &Selection) -> Option<SkipReason> {
+        self.objects += 1;
+        if obj.key.kind == KeyKind::Log {
+            self.coverage
+                .listed(obj.key.stream(), obj.key.delivered.map(|t| t.timestamp()));
+        }
+        let skip = sel.skip(&obj.key);
+        if let Some(r) = skip {
+            *self.skipped.entry(r).or_default() += 1;
+        }
+        skip
     }
 }
 
@@ -150,6 +162,9 @@ pub enum SourceError {
 
 /// A place objects are listed and opened from.
 pub trait Source: Sync + fmt::Debug {
+    /// What it reads, for the report's scope: paths, or `s3://` URLs.
+    fn describe(&self) -> Vec<String>;
+
     /// Start listing the objects `sel` keeps. Skipped objects are counted
     /// (and reported to `progress` as done); the rest are handed out by
     /// the returned [`Objects`].

@@ -375,6 +375,13 @@ impl S3Source {
 }
 
 impl Source for S3Source {
+    fn describe(&self) -> Vec<String> {
+        self.urls
+            .iter()
+            .map(|u| format!("s3://{}/{}", u.bucket, u.prefix))
+            .collect()
+    }
+
     fn objects<'a>(
         &'a self,
         sel: &'a Selection,
@@ -458,9 +465,7 @@ async fn schedule(
     let permits = Arc::new(Semaphore::new(f.concurrency));
     let mut out = Scheduled::default();
     while let Some(obj) = objects.recv().await {
-        out.listed.objects += 1;
-        if let Some(r) = f.sel.skip(&obj.key) {
-            out.listed.skip(r);
+        if out.listed.list(&obj, &f.sel).is_some() {
             out.skipped_bytes += obj.size;
             continue;
         }
