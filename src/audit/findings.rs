@@ -144,6 +144,9 @@ pub struct Finding {
     /// How to fix it.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub fix: String,
+    /// What it rests on: CloudTrail eventIDs, history items, exports.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
 }
 
 impl Finding {
@@ -161,6 +164,13 @@ impl Finding {
             kind,
             detail,
             fix: fix.to_owned(),
+            evidence: Vec::new(),
         }
+    }
+
+    /// The same finding, resting on `evidence`.
+    pub fn with_evidence(mut self, evidence: Vec<String>) -> Finding {
+        self.evidence = evidence;
+        self
     }
 }

@@ -12,7 +12,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::findings::{Finding, FindingKind, Severity};
-use super::replay::{Episode, EpisodeVerdict};
+use super::replay::{Episode, EpisodeVerdict, Silence};
 use crate::alarm::State;
 use crate::event::format_time;
 use crate::exports::history::{Item, Kind};
@@ -30,16 +30,23 @@ pub struct Counts {
     pub missed: u64,
     /// Fired with no replayed cause.
     pub unexplained: u64,
-    /// Older than the history.
+    /// Older than the history, past its end, or of an alarm elsewhere.
     pub unjudgeable: u64,
+    /// Actual transitions into ALARM outside the logs' coverage: not judged.
+    pub actual_outside_logs: u64,
 }
 
 /// Match and set each episode's verdict; returns counts and findings.
-/// `foreign` names the alarms whose account or region the logs do not
-/// hold, and why: their episodes are unjudgeable, never missed.
+/// `judged` names the alarms replayed: history items of other alarms are
+/// not judged (the audit lists them). `foreign` names the alarms whose
+/// account or region the logs do not hold, and why: their episodes are
+/// unjudgeable, never missed. `span` is the logs' coverage: an actual
+/// transition outside it is unjudgeable, inside it is explained or
+/// unexplained.
 pub fn judge(
     episodes: &mut [Episode],
     history: &[Item],
+    judged: &[String],
     window: Duration,
     span: Option<(DateTime<Utc>, DateTime<Utc>)>,
     forced: &[(String, DateTime<Utc>)],
@@ -52,13 +59,14 @@ pub fn judge(
     let actual: Vec<&Item> = history
         .iter()
         .filter(|i| {
-            matches!(
-                i.kind,
-                Kind::StateUpdate {
-                    to: State::Alarm,
-                    ..
-                }
-            )
+            judged.contains(&i.alarm)
+                && matches!(
+                    i.kind,
+                    Kind::StateUpdate {
+                        to: State::Alarm,
+                        ..
+                    }
+                )
         })
         .collect();
     let mut used = vec![false; actual.len()];
@@ -66,12 +74,27 @@ pub fn judge(
     order.sort_by_key(|&i| (episodes[i].first_event.unwrap_or(episodes[i].start), i));
     for i in order {
         let ep = &mut episodes[i];
-        if !ep.notifies {
-            ep.verdict = EpisodeVerdict::Silent;
-            continue;
-        }
         let from = ep.first_event.unwrap_or(ep.start);
         let until = from + window;
+        let hit = actual.iter().enumerate().position(|(k, a)| {
+            !used[k]
+                && a.alarm == ep.alarm
+                && a.time >= from - Duration::minutes(1)
+                && a.time <= until
+        });
+        if !ep.notifies {
+            // A silent episode still explains the transition it made: the
+            // state changed, only the notification was not sent.
+            ep.verdict = EpisodeVerdict::Silent;
+            if let Some(k) = hit {
+                used[k] = true;
+                ep.actual = Some(actual[k].time);
+                if ep.why_silent == Some(Silence::Forced) {
+                    findings.push(forced_finding(actual[k], from));
+                }
+            }
+            continue;
+        }
         // An episode the history cannot judge: never missed.
         let mut unjudgeable = |ep: &mut Episode, detail: String, fix: &str| {
             ep.verdict = EpisodeVerdict::Unjudgeable;
@@ -93,12 +116,6 @@ pub fn judge(
             unjudgeable(ep, detail, "");
             continue;
         }
-        let hit = actual.iter().enumerate().position(|(k, a)| {
-            !used[k]
-                && a.alarm == ep.alarm
-                && a.time >= from - Duration::minutes(1)
-                && a.time <= until
-        });
         match hit {
             Some(k) => {
                 used[k] = true;
@@ -152,6 +169,21 @@ pub fn judge(
                 );
                 unjudgeable(ep, detail, "");
             }
+            // A replay that rests on an assumed configuration cannot prove a
+            // miss: the history did not confirm the assumption.
+            None if ep.assumption.is_some() => {
+                let detail = format!(
+                    "alarm {:?} would have notified for the change at {} if {}, and the history shows no such transition: the assumption is not confirmed",
+                    ep.alarm,
+                    format_time(&from),
+                    ep.assumption.as_deref().unwrap_or_default()
+                );
+                unjudgeable(
+                    ep,
+                    detail,
+                    "export the history or the configuration of that time",
+                );
+            }
             // The history's last item is the latest proof of what the export
             // holds: past it, an absent transition may just not be exported.
             None if covered_to.is_none_or(|c| until > c) => {
@@ -188,9 +220,26 @@ pub fn judge(
         }
     }
     for (k, a) in actual.iter().enumerate() {
-        match span {
-            Some((from, to)) if a.time >= from && a.time <= to + window => {}
-            _ => continue,
+        let inside = span.is_some_and(|(from, to)| a.time >= from && a.time <= to + window);
+        if !inside && !used[k] {
+            counts.actual_outside_logs += 1;
+            findings.push(Finding::new(
+                FindingKind::Unjudgeable,
+                Severity::Info,
+                Some(a.time),
+                format!(
+                    "alarm {:?} went to ALARM at {}, outside the logs' coverage ({}): not judged",
+                    a.alarm,
+                    format_time(&a.time),
+                    span.map_or("no logs".into(), |(f, t)| format!(
+                        "{} to {}",
+                        format_time(&f),
+                        format_time(&t)
+                    ))
+                ),
+                "scan the logs of that time too",
+            ));
+            continue;
         }
         counts.actual_notifications += 1;
         if used[k] {
@@ -200,18 +249,7 @@ pub fn judge(
             .iter()
             .find(|(n, t)| *n == a.alarm && (a.time - *t).num_seconds().abs() <= 120);
         match set {
-            Some((_, t)) => findings.push(Finding::new(
-                FindingKind::ForcedTransition,
-                Severity::Info,
-                Some(a.time),
-                format!(
-                    "alarm {:?} went to ALARM at {} by SetAlarmState at {}",
-                    a.alarm,
-                    format_time(&a.time),
-                    format_time(t)
-                ),
-                "",
-            )),
+            Some((_, t)) => findings.push(forced_finding(a, *t)),
             None => {
                 counts.unexplained += 1;
                 findings.push(Finding::new(
@@ -229,4 +267,20 @@ pub fn judge(
         }
     }
     (counts, findings)
+}
+
+/// An actual ALARM that SetAlarmState at `set` explains.
+fn forced_finding(a: &Item, set: DateTime<Utc>) -> Finding {
+    Finding::new(
+        FindingKind::ForcedTransition,
+        Severity::Info,
+        Some(a.time),
+        format!(
+            "alarm {:?} went to ALARM at {} by SetAlarmState at {}",
+            a.alarm,
+            format_time(&a.time),
+            format_time(&set)
+        ),
+        "",
+    )
 }

@@ -267,8 +267,12 @@ pub struct Summary {
     pub missed: u64,
     /// Fired without a replayed cause.
     pub unexplained: u64,
-    /// Too old for the history.
+    /// Replayed notifications the history cannot judge (older than it,
+    /// past its end, resting on an assumption, of an alarm elsewhere).
     pub unjudgeable: u64,
+    /// Actual transitions into ALARM outside the logs' coverage (null
+    /// without history): not judged, each listed as a finding.
+    pub actual_outside_logs: Option<u64>,
     /// Findings of severity gap.
     pub gaps: u64,
 }
@@ -335,6 +339,20 @@ pub struct AuditScope {
     pub alarms: Vec<Judged>,
     /// The metric filters evaluated.
     pub filters: Vec<Judged>,
+    /// Alarms the history names that the alarm export does not hold:
+    /// their items are not judged.
+    pub alarms_not_judged: Vec<NotJudged>,
+}
+
+/// An alarm of the history that is not judged.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotJudged {
+    /// Its name.
+    pub name: String,
+    /// Its history items.
+    pub history_items: u64,
+    /// Why it is not judged.
+    pub why: String,
 }
 
 /// The audit's result.
@@ -361,6 +379,62 @@ pub struct Audit {
     pub timeline: Vec<Change>,
     /// Every security-group change and its outcome.
     pub changes: Vec<ChangeOutcome>,
+}
+
+/// The CloudTrail event that caused `u` for change `o`: the latest one
+/// before it that opened the blind window.
+fn cause_evidence(u: &Unnotified, o: &ChangeOutcome, changes: &[Change]) -> Option<String> {
+    use timeline::Effect;
+    let alarm = o.alarm.as_deref().unwrap_or_default();
+    let names = |n: &[String]| n.iter().any(|x| x == alarm);
+    let cause =
+        changes
+            .iter()
+            .rev()
+            .filter(|c| c.time <= o.time)
+            .find(|c| match (u, &c.effect) {
+                (Unnotified::TrailBlind(t), Effect::LoggingStopped(n))
+                | (Unnotified::TrailBlind(t), Effect::TrailDeleted(n))
+                | (Unnotified::TrailBlind(t), Effect::TrailLogGroup(n, None))
+                | (Unnotified::TrailBlind(t), Effect::Selectors(n, false)) => *n == t.trail,
+                (Unnotified::FilterAbsent(f), Effect::FilterDeleted { filter, .. }) => filter == f,
+                (Unnotified::FilterAbsent(_), Effect::LogGroupDeleted(_)) => true,
+                (Unnotified::AlarmAbsent, Effect::AlarmsDeleted(n))
+                | (Unnotified::Silent(replay::Silence::AlarmAbsent), Effect::AlarmsDeleted(n))
+                | (
+                    Unnotified::Silent(replay::Silence::ActionsDisabled),
+                    Effect::ActionsDisabled(n),
+                ) => names(n),
+                _ => false,
+            })?;
+    Some(format!(
+        "CloudTrail eventID {} ({} at {})",
+        cause.id,
+        cause.event,
+        format_time(&cause.time)
+    ))
+}
+
+/// The alarms the history names that the audit does not replay.
+fn not_judged(inputs: &Inputs, model: &Model) -> Vec<NotJudged> {
+    let mut out: Vec<NotJudged> = Vec::new();
+    for item in inputs.history.iter().flatten() {
+        if model.alarms.iter().any(|a| a.name == item.alarm) {
+            continue;
+        }
+        match out.iter_mut().find(|n| n.name == item.alarm) {
+            Some(n) => n.history_items += 1,
+            None => out.push(NotJudged {
+                name: item.alarm.clone(),
+                history_items: 1,
+                why:
+                    "the alarm export does not hold it (or it watches no exported filter's metric)"
+                        .into(),
+            }),
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
 }
 
 /// Why an audit could not run.
@@ -405,7 +479,14 @@ pub fn run(
     a: &Assumptions,
     progress: &dyn Progress,
 ) -> Result<AuditRun, AuditError> {
-    let first = model::build(&inputs.filters, &inputs.alarms, &[], inputs.defaulted);
+    let history = inputs.history.as_deref().unwrap_or_default();
+    let first = model::build(
+        &inputs.filters,
+        &inputs.alarms,
+        &[],
+        history,
+        inputs.defaulted,
+    );
     let mut plan = ScanPlan::of(&first).map_err(AuditError::ExportedPattern)?;
     let mut report = scan::run(
         source,
@@ -415,7 +496,13 @@ pub fn run(
         progress,
     )?;
     let changes = timeline::changes(&report.totals.pipeline);
-    let model = model::build(&inputs.filters, &inputs.alarms, &changes, inputs.defaulted);
+    let model = model::build(
+        &inputs.filters,
+        &inputs.alarms,
+        &changes,
+        history,
+        inputs.defaulted,
+    );
     let full = ScanPlan::of(&model).map_err(AuditError::RecordedPattern)?;
     let rescanned = !plan.covers(&full);
     if rescanned {
@@ -428,8 +515,12 @@ pub fn run(
         )?;
         plan = full;
     }
-    let span = log_span(sel, &report);
     let scope = Scope::of(source.describe(), sel, &report);
+    // The time the logs cover, from the records themselves (inside the
+    // query's range): actual transitions outside it are not judged.
+    let span = scope
+        .span
+        .map(|s| (crate::scope::at(s.from), crate::scope::at(s.to)));
     let foreign = foreign_alarms(&inputs.alarms, &scope);
     let mut audit = assemble(
         inputs, &model, &plan, &report, changes, a, span, &foreign, scope,
@@ -528,25 +619,6 @@ fn judge_scope(audit: &mut Audit, inputs: &Inputs, foreign: &[(String, String)],
         Verdict::Covered
     };
     audit.verdict_reasons = reasons;
-}
-
-/// The time the logs cover: the selection's range, with an open end
-/// closed by the first or last event found.
-fn log_span(sel: &Selection, report: &ScanReport) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    let (since, until) = (sel.window.since, sel.window.until);
-    if let (Some(s), Some(u)) = (since, until) {
-        return Some((s, u));
-    }
-    let t = &report.totals;
-    let mut times = t
-        .events
-        .iter()
-        .chain(&t.blind_spots)
-        .chain(&t.pipeline)
-        .map(|e| e.time);
-    let first = times.next()?;
-    let (lo, hi) = times.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t)));
-    Some((since.unwrap_or(lo), until.unwrap_or(hi)))
 }
 
 /// Run the audit over a finished scan.
@@ -722,7 +794,16 @@ fn assemble(
         .collect();
     let counts = match &inputs.history {
         Some(h) => {
-            let (c, f) = matching::judge(&mut replay.episodes, h, window, span, &forced, foreign);
+            let judged: Vec<String> = model.alarms.iter().map(|al| al.name.clone()).collect();
+            let (c, f) = matching::judge(
+                &mut replay.episodes,
+                h,
+                &judged,
+                window,
+                span,
+                &forced,
+                foreign,
+            );
             findings.extend(f);
             Some(c)
         }
@@ -801,21 +882,41 @@ fn assemble(
             ),
             _ => continue,
         };
-        findings.push(Finding::new(
-            kind,
-            Severity::Gap,
-            Some(o.time),
-            format!(
-                "{} {} by {} ({}, {}): {}",
-                o.name,
-                o.id,
-                o.actor,
-                o.account,
-                o.region,
-                o.why.as_ref().map_or(String::new(), |w| w.to_string())
+        let mut evidence = vec![format!("CloudTrail eventID {} ({})", o.id, o.name)];
+        evidence.extend(unnotified.and_then(|u| cause_evidence(u, o, &changes)));
+        // A gap that rests on an assumed configuration is not proven; one
+        // that rests on a CloudTrail event that blinded the pipeline is.
+        let assumed = o
+            .alarm
+            .as_deref()
+            .and_then(|al| model.assumption_for_name(al, o.time))
+            .filter(|_| o.status == ChangeStatus::NotNotified)
+            .filter(|_| !unnotified.is_some_and(|u| u.blinds()));
+        let (severity, suffix) = match &assumed {
+            Some(why) => (
+                Severity::Info,
+                format!(" (not proven: it rests on an assumption: {why})"),
             ),
-            fix,
-        ));
+            None => (Severity::Gap, String::new()),
+        };
+        findings.push(
+            Finding::new(
+                kind,
+                severity,
+                Some(o.time),
+                format!(
+                    "{} {} by {} ({}, {}): {}{suffix}",
+                    o.name,
+                    o.id,
+                    o.actor,
+                    o.account,
+                    o.region,
+                    o.why.as_ref().map_or(String::new(), |w| w.to_string())
+                ),
+                fix,
+            )
+            .with_evidence(evidence),
+        );
     }
     findings.sort();
     findings.dedup();
@@ -837,6 +938,7 @@ fn assemble(
         missed: c.missed,
         unexplained: c.unexplained,
         unjudgeable: c.unjudgeable,
+        actual_outside_logs: counts.map(|c| c.actual_outside_logs),
         gaps: findings
             .iter()
             .filter(|f| f.severity == Severity::Gap)
@@ -890,6 +992,7 @@ fn assemble(
                 at: f.log_group_name.clone(),
             })
             .collect(),
+        alarms_not_judged: not_judged(inputs, model),
     };
     Audit {
         verdict: Verdict::Covered,

@@ -5,9 +5,13 @@
 //! - an exported filter is in force from its `creationTime`, or always when
 //!   it has none, unless CloudTrail shows otherwise;
 //! - a `PutMetricFilter`/`PutMetricAlarm` sets the configuration from its
-//!   time on; when it is the first change seen for a name, it is taken as
-//!   the creation (nothing before it), the conservative reading for an
-//!   audit; a delete removes it;
+//!   time on. Put creates *or updates*, and CloudTrail does not say which
+//!   (<https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html>),
+//!   so the first Put seen for a name does not prove the thing was absent
+//!   before: before it, the Put's configuration is *assumed* in force, and
+//!   the assumption, with the evidence for it (an earlier operation on the
+//!   name, a history item), is stated; a verdict that rests on it is never
+//!   "missed". Only a delete proves absence;
 //! - `DisableAlarmActions`/`EnableAlarmActions` switch notifications;
 //! - a trail known to deliver to CloudWatch Logs (CloudTrail shows it
 //!   set `cloudWatchLogsLogGroupArn`) that stopped logging, lost that
@@ -21,7 +25,9 @@ use chrono::{DateTime, Utc};
 
 use super::timeline::{Change, Effect};
 use crate::alarm::State;
+use crate::event::format_time;
 use crate::exports::alarms::MetricAlarm;
+use crate::exports::history::Item;
 use crate::exports::metric_filters::MetricFilter;
 use crate::time::from_millis;
 
@@ -48,6 +54,8 @@ pub struct FilterModel {
     pub exported: Option<String>,
     /// Its log group, when known.
     pub log_group: Option<String>,
+    /// Before this instant its pattern is assumed, not known, and why.
+    pub assumed_before: Option<(DateTime<Utc>, String)>,
 }
 
 impl FilterModel {
@@ -95,6 +103,8 @@ pub struct AlarmModel {
     pub actions: Vec<(DateTime<Utc>, bool)>,
     /// SetAlarmState calls.
     pub forced: Vec<(DateTime<Utc>, State)>,
+    /// Before this instant its configuration is assumed, not known, and why.
+    pub assumed_before: Option<(DateTime<Utc>, String)>,
 }
 
 impl AlarmModel {
@@ -216,10 +226,13 @@ fn parse_value(v: &str) -> Option<f64> {
 /// Build the model. `defaulted` means no exports were given: the default
 /// filter and the recommended alarm stand in for them, and CloudTrail's
 /// filter and alarm changes (for unknown names) are only reported.
+/// `history` is the exported alarm history: its items prove an alarm
+/// existed at their times.
 pub fn build(
     filters: &[MetricFilter],
     alarms: &[MetricAlarm],
     changes: &[Change],
+    history: &[Item],
     defaulted: bool,
 ) -> Model {
     let mut fmodels: Vec<FilterModel> = filters
@@ -243,6 +256,7 @@ pub fn build(
                 versions,
                 exported: Some(f.filter_pattern.clone()),
                 log_group: f.log_group_name.clone(),
+                assumed_before: None,
             }
         })
         .collect();
@@ -258,11 +272,12 @@ pub fn build(
             versions: vec![(None, Some(a.clone()))],
             actions: vec![],
             forced: vec![],
+            assumed_before: None,
         })
         .collect();
     if !defaulted {
         apply_filter_changes(&mut fmodels, changes);
-        apply_alarm_changes(&mut amodels, &fmodels, changes);
+        apply_alarm_changes(&mut amodels, &fmodels, changes, history);
     }
     Model {
         filters: fmodels,
@@ -304,6 +319,7 @@ fn apply_filter_changes(fmodels: &mut Vec<FilterModel>, changes: &[Change]) {
                             versions: vec![(None, None)],
                             exported: None,
                             log_group: Some(log_group.clone()),
+                            assumed_before: None,
                         });
                         fmodels.len() - 1
                     }
@@ -312,13 +328,22 @@ fn apply_filter_changes(fmodels: &mut Vec<FilterModel>, changes: &[Change]) {
                 let f = &mut fmodels[idx];
                 if !seen.contains(filter) {
                     seen.push(filter.clone());
-                    // The first change seen is a creation: nothing before it,
-                    // unless the export says the filter is older.
+                    // The first Put seen creates or updates: unless the
+                    // export says the filter is older, its pattern before
+                    // the Put is assumed to be the Put's.
                     let older = f.versions.last().is_some_and(|(from, p)| {
                         p.is_some() && from.is_some_and(|created| created < c.time)
                     });
                     if !older {
-                        f.versions = vec![(None, None)];
+                        f.versions = vec![(None, Some(pattern.clone()))];
+                        f.assumed_before = Some((
+                            c.time,
+                            format!(
+                                "metric filter {filter:?} is first seen at its PutMetricFilter at {} (eventID {}), which creates or updates it; before then its pattern is assumed to be that one",
+                                format_time(&c.time),
+                                c.id
+                            ),
+                        ));
                     }
                 }
                 f.versions.push((Some(c.time), Some(pattern.clone())));
@@ -342,33 +367,53 @@ fn apply_filter_changes(fmodels: &mut Vec<FilterModel>, changes: &[Change]) {
     }
 }
 
-fn apply_alarm_changes(amodels: &mut Vec<AlarmModel>, fmodels: &[FilterModel], changes: &[Change]) {
+fn apply_alarm_changes(
+    amodels: &mut Vec<AlarmModel>,
+    fmodels: &[FilterModel],
+    changes: &[Change],
+    history: &[Item],
+) {
     let metrics = metrics_of(fmodels);
+    // Alarms only CloudTrail knows, on a filter's metric: modelled from the
+    // start, so operations on them before their first Put count too.
+    for c in changes {
+        if let Effect::AlarmPut(a) = &c.effect {
+            let watched = matches!((&a.namespace, &a.metric_name), (Some(n), Some(m)) if metrics.contains(&(n.clone(), m.clone())));
+            if watched && !amodels.iter().any(|m| m.name == a.alarm_name) {
+                amodels.push(AlarmModel {
+                    name: a.alarm_name.clone(),
+                    source: ConfigSource::Cloudtrail,
+                    versions: vec![(None, None)],
+                    actions: vec![],
+                    forced: vec![],
+                    assumed_before: None,
+                });
+            }
+        }
+    }
     let mut seen: Vec<String> = Vec::new();
     for c in changes {
         match &c.effect {
             Effect::AlarmPut(a) => {
-                let idx = match amodels.iter().position(|m| m.name == a.alarm_name) {
-                    Some(i) => i,
-                    None => {
-                        let watched = matches!((&a.namespace, &a.metric_name), (Some(n), Some(m)) if metrics.contains(&(n.clone(), m.clone())));
-                        if !watched {
-                            continue;
-                        }
-                        amodels.push(AlarmModel {
-                            name: a.alarm_name.clone(),
-                            source: ConfigSource::Cloudtrail,
-                            versions: vec![(None, None)],
-                            actions: vec![],
-                            forced: vec![],
-                        });
-                        amodels.len() - 1
-                    }
+                let Some(m) = amodels.iter_mut().find(|m| m.name == a.alarm_name) else {
+                    continue;
                 };
-                let m = &mut amodels[idx];
                 if !seen.contains(&m.name) {
                     seen.push(m.name.clone());
-                    m.versions = vec![(None, None)];
+                    // Put creates or updates: before the first one seen,
+                    // the alarm is assumed to have had this configuration.
+                    m.versions = vec![(None, Some((**a).clone()))];
+                    let evidence = existence_before(&m.name, c.time, changes, history);
+                    m.assumed_before = Some((
+                        c.time,
+                        format!(
+                            "alarm {:?} is first seen at its PutMetricAlarm at {} (eventID {}), which creates or updates it; {}; its configuration before then is assumed to be that Put's",
+                            m.name,
+                            format_time(&c.time),
+                            c.id,
+                            evidence.unwrap_or_else(|| "nothing in the logs or the history says whether it existed before".into())
+                        ),
+                    ));
                 }
                 m.versions.push((Some(c.time), Some((**a).clone())));
             }
@@ -391,6 +436,115 @@ fn apply_alarm_changes(amodels: &mut Vec<AlarmModel>, fmodels: &[FilterModel], c
             }
             _ => {}
         }
+    }
+    // An alarm only CloudTrail knows whose first operation is a delete
+    // existed before it: assume the first configuration seen afterwards.
+    for m in amodels.iter_mut() {
+        if m.versions.len() < 2 || m.versions[0].1.is_some() || m.assumed_before.is_some() {
+            continue;
+        }
+        let Some(first) = m.versions.iter().find_map(|(_, v)| v.clone()) else {
+            continue;
+        };
+        let Some(deleted) = m.versions[1].0 else {
+            continue;
+        };
+        m.versions[0].1 = Some(first);
+        m.assumed_before = Some((
+            deleted,
+            format!(
+                "alarm {:?} existed before it was deleted at {}; its configuration before then is assumed to be the next one seen",
+                m.name,
+                format_time(&deleted)
+            ),
+        ));
+    }
+}
+
+/// What proves alarm `name` existed before `t`: the earliest successful
+/// operation on it in CloudTrail (actions switched, state set, deleted),
+/// or the earliest history item of it.
+fn existence_before(
+    name: &str,
+    t: DateTime<Utc>,
+    changes: &[Change],
+    history: &[Item],
+) -> Option<String> {
+    let by_event = changes.iter().find(|c| {
+        c.time < t
+            && c.error_code.is_none()
+            && match &c.effect {
+                Effect::AlarmsDeleted(n)
+                | Effect::ActionsDisabled(n)
+                | Effect::ActionsEnabled(n) => n.iter().any(|x| x == name),
+                Effect::StateSet(n, _) => n == name,
+                _ => false,
+            }
+    });
+    let by_history = history
+        .iter()
+        .filter(|i| i.alarm == name && i.time < t)
+        .map(|i| i.time)
+        .min();
+    match (by_event, by_history) {
+        (Some(c), Some(h)) if h < c.time => Some(history_proof(h)),
+        (Some(c), _) => Some(format!(
+            "CloudTrail shows it existed before: {} at {} (eventID {})",
+            c.event,
+            format_time(&c.time),
+            c.id
+        )),
+        (None, Some(h)) => Some(history_proof(h)),
+        (None, None) => None,
+    }
+}
+
+fn history_proof(h: DateTime<Utc>) -> String {
+    format!(
+        "the history shows it existed before: an item at {}",
+        format_time(&h)
+    )
+}
+
+impl AlarmModel {
+    /// Why the configuration in force at `t` is assumed, when it is.
+    pub fn assumption_at(&self, t: DateTime<Utc>) -> Option<&str> {
+        self.assumed_before
+            .as_ref()
+            .filter(|(until, _)| t < *until)
+            .map(|(_, why)| why.as_str())
+    }
+}
+
+impl FilterModel {
+    /// Why the pattern in force at `t` is assumed, when it is.
+    pub fn assumption_at(&self, t: DateTime<Utc>) -> Option<&str> {
+        self.assumed_before
+            .as_ref()
+            .filter(|(until, _)| t < *until)
+            .map(|(_, why)| why.as_str())
+    }
+}
+
+impl Model {
+    /// Why what `alarm` did at `t` rests on an assumption: its own
+    /// configuration then, or the pattern of a filter feeding its metric.
+    pub fn assumption_for(&self, alarm: &AlarmModel, t: DateTime<Utc>) -> Option<String> {
+        if let Some(why) = alarm.assumption_at(t) {
+            return Some(why.to_owned());
+        }
+        let metric = alarm.metric()?;
+        self.filters
+            .iter()
+            .filter(|f| (f.namespace.clone(), f.metric.clone()) == metric)
+            .find_map(|f| f.assumption_at(t))
+            .map(str::to_owned)
+    }
+
+    /// [`Model::assumption_for`] by alarm name.
+    pub fn assumption_for_name(&self, alarm: &str, t: DateTime<Utc>) -> Option<String> {
+        let al = self.alarms.iter().find(|a| a.name == alarm)?;
+        self.assumption_for(al, t)
     }
 }
 
@@ -480,4 +634,169 @@ fn trail_windows(changes: &[Change]) -> Vec<BlindWindow> {
             .then_with(|| a.cause.to_string().cmp(&b.cause.to_string()))
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exports::history::Kind;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn change(time: &str, id: &str, event: &str, effect: Effect) -> Change {
+        Change {
+            time: t(time),
+            actor: "a".into(),
+            event: event.into(),
+            id: id.into(),
+            detail: String::new(),
+            error_code: None,
+            effect,
+        }
+    }
+
+    fn put(time: &str, id: &str) -> Change {
+        let alarm = MetricAlarm {
+            alarm_name: "A".into(),
+            alarm_arn: None,
+            actions_enabled: true,
+            alarm_actions: vec!["arn:aws:sns:us-east-1:1:t".into()],
+            ok_actions: vec![],
+            insufficient_data_actions: vec![],
+            state_value: None,
+            alarm_configuration_updated_timestamp: None,
+            metric_name: Some("M".into()),
+            namespace: Some("N".into()),
+            statistic: Some("Sum".into()),
+            extended_statistic: None,
+            dimensions: vec![],
+            period: Some(300),
+            unit: None,
+            evaluation_periods: Some(1),
+            datapoints_to_alarm: Some(1),
+            threshold: Some(1.0),
+            comparison_operator: Some("GreaterThanOrEqualToThreshold".into()),
+            treat_missing_data: None,
+            metrics: None,
+        };
+        change(
+            time,
+            id,
+            "PutMetricAlarm",
+            Effect::AlarmPut(Box::new(alarm)),
+        )
+    }
+
+    fn filter() -> MetricFilter {
+        serde_json::from_value(serde_json::json!({
+            "filterName": "F", "filterPattern": "{ $.eventName = CreateSecurityGroup }",
+            "metricTransformations": [{"metricName": "M", "metricNamespace": "N", "metricValue": "1"}]
+        }))
+        .unwrap()
+    }
+
+    fn history_item(time: &str) -> Item {
+        Item {
+            alarm: "A".into(),
+            time: t(time),
+            summary: String::new(),
+            kind: Kind::Other,
+        }
+    }
+
+    #[test]
+    fn a_first_put_is_not_a_creation() {
+        let changes = [put("2026-11-02T10:00:00Z", "p1")];
+        let m = build(&[filter()], &[], &changes, &[], false);
+        let al = &m.alarms[0];
+        // Before the Put: the Put's configuration, assumed.
+        assert!(al.at(t("2026-11-02T09:00:00Z")).is_some());
+        let why = al.assumption_at(t("2026-11-02T09:00:00Z")).unwrap();
+        assert!(why.contains("nothing in the logs or the history"), "{why}");
+        assert!(al.assumption_at(t("2026-11-02T10:00:00Z")).is_none());
+    }
+
+    #[test]
+    fn an_earlier_operation_or_history_item_proves_existence() {
+        let changes = [
+            change(
+                "2026-11-02T08:00:00Z",
+                "d1",
+                "DisableAlarmActions",
+                Effect::ActionsDisabled(vec!["A".into()]),
+            ),
+            put("2026-11-02T10:00:00Z", "p1"),
+        ];
+        let m = build(&[filter()], &[], &changes, &[], false);
+        let why = m.alarms[0]
+            .assumption_at(t("2026-11-02T07:00:00Z"))
+            .unwrap();
+        assert!(
+            why.contains("DisableAlarmActions at 2026-11-02T08:00:00Z (eventID d1)"),
+            "{why}"
+        );
+        // The actions switched off before the first Put count.
+        assert!(!m.alarms[0].actions_at(t("2026-11-02T09:00:00Z")));
+
+        let history = [history_item("2026-11-02T07:30:00Z")];
+        let m = build(&[filter()], &[], &changes, &history, false);
+        let why = m.alarms[0]
+            .assumption_at(t("2026-11-02T07:00:00Z"))
+            .unwrap();
+        assert!(
+            why.contains("the history shows it existed before: an item at 2026-11-02T07:30:00Z"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn only_a_delete_proves_absence() {
+        let changes = [
+            change(
+                "2026-11-02T08:00:00Z",
+                "x1",
+                "DeleteAlarms",
+                Effect::AlarmsDeleted(vec!["A".into()]),
+            ),
+            put("2026-11-02T10:00:00Z", "p1"),
+        ];
+        let m = build(&[filter()], &[], &changes, &[], false);
+        let al = &m.alarms[0];
+        assert!(
+            al.at(t("2026-11-02T07:00:00Z")).is_some(),
+            "existed before the delete"
+        );
+        assert!(
+            al.at(t("2026-11-02T09:00:00Z")).is_none(),
+            "deleted at 08:00"
+        );
+        assert!(al.at(t("2026-11-02T10:00:00Z")).is_some());
+    }
+
+    #[test]
+    fn a_filter_first_seen_at_a_put_keeps_its_pattern_before_it() {
+        let mut f = filter();
+        f.creation_time = None;
+        let changes = [change(
+            "2026-11-02T10:00:00Z",
+            "f1",
+            "PutMetricFilter",
+            Effect::FilterPut {
+                log_group: "g".into(),
+                filter: "F".into(),
+                pattern: "{ $.eventName = DeleteSecurityGroup }".into(),
+                namespace: "N".into(),
+                metric: "M".into(),
+            },
+        )];
+        let m = build(&[f], &[], &changes, &[], false);
+        let fm = &m.filters[0];
+        assert_eq!(
+            fm.at(t("2026-11-02T09:00:00Z")),
+            Some("{ $.eventName = DeleteSecurityGroup }")
+        );
+        assert!(fm.assumption_at(t("2026-11-02T09:00:00Z")).is_some());
+    }
 }

@@ -187,6 +187,10 @@ pub struct Episode {
         skip_serializing_if = "Option::is_none"
     )]
     pub actual: Option<DateTime<Utc>>,
+    /// When the replay of this episode rests on an assumed configuration
+    /// (an alarm or filter first seen at a Put), what is assumed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumption: Option<String>,
 }
 
 /// What happened to one matched event, per alarm.
@@ -467,6 +471,7 @@ fn replay_alarm(
                         EpisodeVerdict::Silent
                     },
                     actual: None,
+                    assumption: model.assumption_for(alarm, at(t)),
                 });
             }
         } else if let Some(mut e) = open.take() {
