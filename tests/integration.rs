@@ -5,6 +5,7 @@ mod util;
 mod alarm_cases;
 mod audit;
 mod audit_evidence;
+mod audit_intervals;
 mod audit_scope;
 mod bad_input;
 mod conformance;

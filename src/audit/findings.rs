@@ -46,6 +46,8 @@ kinds! {
     DeliveryFailed => "delivery_failed",
     /// A replayed notification older than the history.
     Unjudgeable => "unjudgeable",
+    /// No transition in the history, but not every parameter set expects one.
+    Uncertain => "uncertain",
     /// An actual ALARM no replayed change explains.
     Unexplained => "unexplained",
     /// An actual ALARM explained by SetAlarmState.

@@ -32,26 +32,29 @@ pub struct Counts {
     pub unexplained: u64,
     /// Older than the history, past its end, or of an alarm elsewhere.
     pub unjudgeable: u64,
+    /// No transition, but not every parameter set expects one.
+    pub uncertain: u64,
     /// Actual transitions into ALARM outside the logs' coverage: not judged.
     pub actual_outside_logs: u64,
 }
 
 /// Match and set each episode's verdict; returns counts and findings.
-/// `judged` names the alarms replayed: history items of other alarms are
+/// `ctx.judged` names the alarms replayed: history items of other alarms are
 /// not judged (the audit lists them). `foreign` names the alarms whose
 /// account or region the logs do not hold, and why: their episodes are
 /// unjudgeable, never missed. `span` is the logs' coverage: an actual
 /// transition outside it is unjudgeable, inside it is explained or
 /// unexplained.
-pub fn judge(
-    episodes: &mut [Episode],
-    history: &[Item],
-    judged: &[String],
-    window: Duration,
-    span: Option<(DateTime<Utc>, DateTime<Utc>)>,
-    forced: &[(String, DateTime<Utc>)],
-    foreign: &[(String, String)],
-) -> (Counts, Vec<Finding>) {
+pub fn judge(episodes: &mut [Episode], ctx: &Judging<'_>) -> (Counts, Vec<Finding>) {
+    let Judging {
+        history,
+        judged,
+        window,
+        span,
+        forced,
+        foreign,
+        alternatives,
+    } = *ctx;
     let mut counts = Counts::default();
     let mut findings = Vec::new();
     let covered_from = history.iter().map(|i| i.time).min();
@@ -70,12 +73,30 @@ pub fn judge(
         })
         .collect();
     let mut used = vec![false; actual.len()];
+    // The same changes can send several notifications (M of N seen through
+    // shifted period boundaries): the k-th of them pairs with the k-th of
+    // every other parameter set.
+    let ranks: Vec<usize> = (0..episodes.len())
+        .map(|i| {
+            let ep = &episodes[i];
+            episodes[..i]
+                .iter()
+                .filter(|e| e.notifies && e.alarm == ep.alarm && shares(e, ep))
+                .count()
+        })
+        .collect();
     let mut order: Vec<usize> = (0..episodes.len()).collect();
     order.sort_by_key(|&i| (episodes[i].first_event.unwrap_or(episodes[i].start), i));
     for i in order {
+        let rank = ranks[i];
         let ep = &mut episodes[i];
         let from = ep.first_event.unwrap_or(ep.start);
-        let until = from + window;
+        expect(ep, rank, alternatives);
+        // With M of N the transition can come periods after the first
+        // change: the window reaches the latest expected transition too.
+        let until = ep
+            .expected
+            .map_or(from + window, |x| (from + window).max(x.until));
         let hit = actual.iter().enumerate().position(|(k, a)| {
             !used[k]
                 && a.alarm == ep.alarm
@@ -200,6 +221,28 @@ pub fn judge(
                     "export the history again, covering the logs' time",
                 );
             }
+            // Some parameter set inside the intervals sends no notification
+            // for these changes: the absence in the history proves nothing.
+            None if ep.notifies && !expected_everywhere(ep, rank, alternatives) => {
+                ep.verdict = EpisodeVerdict::Uncertain;
+                counts.uncertain += 1;
+                let why = alternatives
+                    .iter()
+                    .find(|alt| !alt.sends(ep, rank))
+                    .map_or_else(String::new, |alt| alt.label.clone());
+                findings.push(Finding::new(
+                    FindingKind::Uncertain,
+                    Severity::Info,
+                    Some(from),
+                    format!(
+                        "alarm {:?} replayed to ALARM at {} for the changes from {}, and the history shows no such transition; but with {why} the replay sends no notification for them, so this is not a proven miss",
+                        ep.alarm,
+                        format_time(&ep.start),
+                        format_time(&from)
+                    ),
+                    "export the history and configuration again; narrow --delivery-delay-min/--delivery-delay-max or set --evaluation-range if known",
+                ));
+            }
             None => {
                 ep.verdict = EpisodeVerdict::Missed;
                 counts.missed += 1;
@@ -283,4 +326,83 @@ fn forced_finding(a: &Item, set: DateTime<Utc>) -> Finding {
         ),
         "",
     )
+}
+
+/// What the replayed episodes are judged against.
+#[derive(Debug, Clone, Copy)]
+pub struct Judging<'a> {
+    /// The exported history.
+    pub history: &'a [Item],
+    /// The alarms replayed.
+    pub judged: &'a [String],
+    /// How long after its first change an actual transition still counts.
+    pub window: Duration,
+    /// The logs' coverage.
+    pub span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// SetAlarmState calls, by alarm.
+    pub forced: &'a [(String, DateTime<Utc>)],
+    /// Alarms in another account or region, and why.
+    pub foreign: &'a [(String, String)],
+    /// The replay under the other parameter sets.
+    pub alternatives: &'a [Alternative],
+}
+
+/// The episodes of the replay under another parameter set inside the
+/// intervals.
+#[derive(Debug, Clone)]
+pub struct Alternative {
+    /// Which parameters, for reasons: "delivery delay 900 s and the
+    /// shortest evaluation range".
+    pub label: String,
+    /// Its episodes.
+    pub episodes: Vec<Episode>,
+    /// The longest evaluation lag, added to its transitions.
+    pub lag: Duration,
+}
+
+impl Alternative {
+    /// Its `rank`-th notifying episode of the same alarm for the same
+    /// changes.
+    fn twin(&self, ep: &Episode, rank: usize) -> Option<&Episode> {
+        self.episodes
+            .iter()
+            .filter(|e| e.notifies && e.alarm == ep.alarm && shares(e, ep))
+            .nth(rank)
+    }
+
+    /// Whether it sends that notification too.
+    fn sends(&self, ep: &Episode, rank: usize) -> bool {
+        self.twin(ep, rank).is_some()
+    }
+}
+
+/// Whether two episodes rest on some of the same changes.
+fn shares(a: &Episode, b: &Episode) -> bool {
+    a.events.iter().any(|id| b.events.contains(id))
+}
+
+/// Whether every parameter set sends `ep`'s notification.
+fn expected_everywhere(ep: &Episode, rank: usize, alternatives: &[Alternative]) -> bool {
+    !ep.events.is_empty() && alternatives.iter().all(|alt| alt.sends(ep, rank))
+}
+
+/// Set when `ep`'s notification is expected: from the earliest transition
+/// of any parameter set to the latest plus the evaluation lag.
+fn expect(ep: &mut Episode, rank: usize, alternatives: &[Alternative]) {
+    let lag = alternatives
+        .iter()
+        .map(|a| a.lag)
+        .max()
+        .unwrap_or_else(Duration::zero);
+    let (mut lo, mut hi) = (ep.start, ep.start);
+    for alt in alternatives {
+        if let Some(t) = alt.twin(ep, rank) {
+            lo = lo.min(t.start);
+            hi = hi.max(t.start);
+        }
+    }
+    ep.expected = Some(super::replay::Expected {
+        from: lo,
+        until: hi + lag,
+    });
 }

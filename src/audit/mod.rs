@@ -50,7 +50,36 @@ pub struct Assumptions {
     pub match_window_seconds: i64,
     /// Periods fetched per evaluation, when not the default for N.
     pub evaluation_range_periods: Option<usize>,
+    /// The interval the delivery delay can lie in: the replay is run at
+    /// both ends too, and a verdict that differs inside it is uncertain.
+    pub delivery_delay_range_seconds: (i64, i64),
+    /// The interval of the evaluation lag: how long after its datapoint
+    /// the transition can appear (`docs/metric-and-alarm.md` W4).
+    pub evaluation_lag_range_seconds: (i64, i64),
+    /// The replay with the shortest possible evaluation range (N periods),
+    /// one end of the range's interval.
+    #[serde(skip)]
+    pub shortest_range: bool,
+    /// The delivery delay's interval as the history narrowed it, and the
+    /// caught notifications that narrowed it (null without history, or
+    /// when nothing was caught).
+    pub calibration: Option<Calibration>,
 }
+
+/// What the exported history showed of the uncertain parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Calibration {
+    /// The delivery delay's interval, narrowed.
+    pub delivery_delay_seconds: (i64, i64),
+    /// How many caught notifications it rests on.
+    pub episodes: u64,
+}
+
+/// Default interval of the delivery delay: 0 to 15 minutes
+/// (`docs/metric-and-alarm.md#replay-model`).
+pub const DEFAULT_DELIVERY_DELAY_RANGE_SECONDS: (i64, i64) = (0, 15 * 60);
+/// The evaluation lag's interval: 0 to 3 minutes (W4).
+pub const EVALUATION_LAG_RANGE_SECONDS: (i64, i64) = (0, 3 * 60);
 
 /// Default delay from eventTime to the datapoint: 5 minutes.
 pub const DEFAULT_DELIVERY_DELAY_SECONDS: i64 = 300;
@@ -63,6 +92,10 @@ impl Default for Assumptions {
             delivery_delay_seconds: DEFAULT_DELIVERY_DELAY_SECONDS,
             match_window_seconds: DEFAULT_MATCH_WINDOW_SECONDS,
             evaluation_range_periods: None,
+            delivery_delay_range_seconds: DEFAULT_DELIVERY_DELAY_RANGE_SECONDS,
+            evaluation_lag_range_seconds: EVALUATION_LAG_RANGE_SECONDS,
+            shortest_range: false,
+            calibration: None,
         }
     }
 }
@@ -151,6 +184,9 @@ pub enum ChangeStatus {
     Missed,
     /// The replay notifies, at a time older than the history.
     Unjudgeable,
+    /// The history shows no notification, but not every parameter set
+    /// inside the intervals sends one.
+    Uncertain,
     /// No alarm notified anyone for it.
     NotNotified,
     /// No filter matches it at all.
@@ -165,6 +201,7 @@ impl ChangeStatus {
             EpisodeVerdict::DeliveryFailed => ChangeStatus::DeliveryFailed,
             EpisodeVerdict::Missed => ChangeStatus::Missed,
             EpisodeVerdict::Unjudgeable => ChangeStatus::Unjudgeable,
+            EpisodeVerdict::Uncertain => ChangeStatus::Uncertain,
             EpisodeVerdict::Replayed | EpisodeVerdict::Silent => ChangeStatus::Notified,
         }
     }
@@ -257,6 +294,9 @@ pub struct Summary {
     pub coverage: Option<f64>,
     /// Notifications the replay sends.
     pub replayed_notifications: u64,
+    /// The fewest and most notifications over the parameter sets inside
+    /// the intervals.
+    pub replayed_notifications_range: (u64, u64),
     /// Transitions into ALARM in the history (null without history).
     pub actual_notifications: Option<u64>,
     /// Fired and delivered.
@@ -270,6 +310,9 @@ pub struct Summary {
     /// Replayed notifications the history cannot judge (older than it,
     /// past its end, resting on an assumption, of an alarm elsewhere).
     pub unjudgeable: u64,
+    /// Replayed notifications the history does not show, but that not
+    /// every parameter set inside the intervals sends: not misses.
+    pub uncertain: u64,
     /// Actual transitions into ALARM outside the logs' coverage (null
     /// without history): not judged, each listed as a finding.
     pub actual_outside_logs: Option<u64>,
@@ -434,6 +477,76 @@ fn not_judged(inputs: &Inputs, model: &Model) -> Vec<NotJudged> {
         }
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// What the history's caught notifications say of the delivery delay: each
+/// transition came `delay + lag` after its first change, give or take the
+/// minute the datapoint is floored to, so the delay lies in
+/// `[observed - lag_max - 2 min, observed]`. The delay belongs to the
+/// trail's delivery to CloudWatch Logs, not to an alarm, so one
+/// calibration serves every alarm. None when nothing was caught, or when
+/// the observations leave the prior interval.
+fn calibrate(episodes: &[Episode], a: &Assumptions) -> Option<Calibration> {
+    let observed: Vec<i64> = episodes
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.verdict,
+                EpisodeVerdict::Caught | EpisodeVerdict::DeliveryFailed
+            )
+        })
+        .filter_map(|e| Some((e.actual? - e.first_event?).num_seconds()))
+        .collect();
+    let (prior_lo, prior_hi) = a.delivery_delay_range_seconds;
+    let lo = observed.iter().min()? - a.evaluation_lag_range_seconds.1 - 120;
+    let hi = *observed.iter().max()?;
+    let range = (lo.max(prior_lo), hi.min(prior_hi));
+    (range.0 <= range.1).then_some(Calibration {
+        delivery_delay_seconds: range,
+        episodes: observed.len() as u64,
+    })
+}
+
+/// The parameter sets at the ends of the intervals, besides the point
+/// estimate: each end of the delivery delay, with the assumed and with the
+/// shortest evaluation range.
+fn parameter_sets(a: &Assumptions) -> Vec<(String, Assumptions)> {
+    let (lo, hi) = a.delivery_delay_range_seconds;
+    let mut out = Vec::new();
+    // A range given with --evaluation-range is known: no interval for it.
+    let shortest_too: &[bool] = if a.evaluation_range_periods.is_some() {
+        &[false]
+    } else {
+        &[false, true]
+    };
+    for delay in [lo, a.delivery_delay_seconds, hi] {
+        for &shortest in shortest_too {
+            if (delay == a.delivery_delay_seconds && !shortest)
+                || out.iter().any(|(_, b): &(String, Assumptions)| {
+                    b.delivery_delay_seconds == delay && b.shortest_range == shortest
+                })
+            {
+                continue;
+            }
+            let label = format!(
+                "a delivery delay of {delay} s{}",
+                if shortest {
+                    " and the shortest evaluation range (N periods)"
+                } else {
+                    ""
+                }
+            );
+            out.push((
+                label,
+                Assumptions {
+                    delivery_delay_seconds: delay,
+                    shortest_range: shortest,
+                    ..a.clone()
+                },
+            ));
+        }
+    }
     out
 }
 
@@ -639,6 +752,23 @@ fn assemble(
 ) -> Audit {
     let events = &report.totals.events;
     let mut replay = replay::run(model, plan, events, a, span);
+    let alternatives_of = |a: &Assumptions| -> Vec<matching::Alternative> {
+        parameter_sets(a)
+            .into_iter()
+            .map(|(label, alt)| matching::Alternative {
+                label,
+                episodes: replay::run(model, plan, events, &alt, span).episodes,
+                lag: chrono::Duration::seconds(a.evaluation_lag_range_seconds.1),
+            })
+            .collect()
+    };
+    let mut alternatives = alternatives_of(a);
+    let mut a = a.clone();
+    let sent = |eps: &[Episode]| eps.iter().filter(|e| e.notifies).count() as u64;
+    let counts_range = alternatives.iter().fold(
+        (sent(&replay.episodes), sent(&replay.episodes)),
+        |(lo, hi), alt| (lo.min(sent(&alt.episodes)), hi.max(sent(&alt.episodes))),
+    );
     let mut findings = Vec::new();
 
     // Configuration.
@@ -795,14 +925,43 @@ fn assemble(
     let counts = match &inputs.history {
         Some(h) => {
             let judged: Vec<String> = model.alarms.iter().map(|al| al.name.clone()).collect();
-            let (c, f) = matching::judge(
-                &mut replay.episodes,
-                h,
-                &judged,
+            // Calibration: judge once, narrow the delivery delay to what
+            // the caught notifications show, then judge with it.
+            let mut first = replay.episodes.clone();
+            let base = matching::Judging {
+                history: h,
+                judged: &judged,
                 window,
                 span,
-                &forced,
+                forced: &forced,
                 foreign,
+                alternatives: &[],
+            };
+            let _ = matching::judge(
+                &mut first,
+                &matching::Judging {
+                    alternatives: &alternatives,
+                    ..base
+                },
+            );
+            if let Some(c) = calibrate(&first, &a) {
+                a.calibration = Some(c);
+                a.delivery_delay_range_seconds = c.delivery_delay_seconds;
+                // A point estimate the history contradicts is moved inside.
+                let (lo, hi) = c.delivery_delay_seconds;
+                let point = a.delivery_delay_seconds.clamp(lo, hi);
+                if point != a.delivery_delay_seconds {
+                    a.delivery_delay_seconds = point;
+                    replay = replay::run(model, plan, events, &a, span);
+                }
+                alternatives = alternatives_of(&a);
+            }
+            let (c, f) = matching::judge(
+                &mut replay.episodes,
+                &matching::Judging {
+                    alternatives: &alternatives,
+                    ..base
+                },
             );
             findings.extend(f);
             Some(c)
@@ -932,6 +1091,8 @@ fn assemble(
         notified,
         coverage: (total > 0).then(|| notified as f64 / total as f64),
         replayed_notifications: replay.episodes.iter().filter(|e| e.notifies).count() as u64,
+        replayed_notifications_range: counts_range,
+        uncertain: c.uncertain,
         actual_notifications: counts.map(|c| c.actual_notifications),
         caught: c.caught,
         delivery_failed: c.delivery_failed,
@@ -999,7 +1160,7 @@ fn assemble(
         verdict_reasons: Vec::new(),
         scope,
         summary,
-        assumptions: a.clone(),
+        assumptions: a,
         alarms,
         episodes,
         findings,

@@ -32,6 +32,9 @@ pub enum EpisodeVerdict {
     Missed,
     /// Older than the history.
     Unjudgeable,
+    /// The history shows no such transition, but inside the parameters'
+    /// intervals the replay does not always send it: not a miss.
+    Uncertain,
     /// Replayed, no history given to judge it.
     Replayed,
     /// The episode sends no notification.
@@ -46,6 +49,7 @@ impl EpisodeVerdict {
             EpisodeVerdict::DeliveryFailed => "delivery_failed",
             EpisodeVerdict::Missed => "missed",
             EpisodeVerdict::Unjudgeable => "unjudgeable",
+            EpisodeVerdict::Uncertain => "uncertain",
             EpisodeVerdict::Replayed => "replayed",
             EpisodeVerdict::Silent => "silent",
         }
@@ -187,10 +191,26 @@ pub struct Episode {
         skip_serializing_if = "Option::is_none"
     )]
     pub actual: Option<DateTime<Utc>>,
+    /// When the notification is expected, over every parameter set inside
+    /// the intervals: the earliest and latest transition, plus the
+    /// evaluation lag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<Expected>,
     /// When the replay of this episode rests on an assumed configuration
     /// (an alarm or filter first seen at a Put), what is assumed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assumption: Option<String>,
+}
+
+/// "ALARM expected between `from` and `until`".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Expected {
+    /// The earliest transition of any parameter set.
+    #[serde(serialize_with = "crate::event::ser_time")]
+    pub from: DateTime<Utc>,
+    /// The latest, plus the longest evaluation lag.
+    #[serde(serialize_with = "crate::event::ser_time")]
+    pub until: DateTime<Utc>,
 }
 
 /// What happened to one matched event, per alarm.
@@ -211,6 +231,19 @@ pub struct Replay {
     pub fates: Vec<Vec<(String, Fate)>>,
     /// Alarms that could not be replayed, and why.
     pub skipped: Vec<(String, String)>,
+}
+
+/// The rule an alarm configuration gives under the assumptions: the
+/// evaluation range assumed, or the shortest possible (N periods).
+fn rule_of(
+    cfg: &crate::exports::alarms::MetricAlarm,
+    a: &Assumptions,
+) -> Result<crate::alarm::Rule, String> {
+    let mut r = cfg.rule(a.evaluation_range_periods)?;
+    if a.shortest_range {
+        r.range = r.evaluation_periods;
+    }
+    Ok(r)
 }
 
 fn at(secs: i64) -> DateTime<Utc> {
@@ -347,7 +380,7 @@ fn replay_alarm(
     let mut rules = Vec::new();
     for (_, v) in &alarm.versions {
         if let Some(cfg) = v {
-            match cfg.rule(a.evaluation_range_periods) {
+            match rule_of(cfg, a) {
                 Ok(r) => rules.push(r),
                 Err(why) => out.skipped.push((alarm.name.clone(), why)),
             }
@@ -400,7 +433,7 @@ fn replay_alarm(
             Some(c) => {
                 if current != version {
                     current = version;
-                    match c.rule(a.evaluation_range_periods) {
+                    match rule_of(c, a) {
                         Ok(r) => match &mut m {
                             Some(mm) => mm.set_rule(r),
                             None => {
@@ -471,6 +504,7 @@ fn replay_alarm(
                         EpisodeVerdict::Silent
                     },
                     actual: None,
+                    expected: None,
                     assumption: model.assumption_for(alarm, at(t)),
                 });
             }
@@ -482,7 +516,33 @@ fn replay_alarm(
     if let Some(e) = open.take() {
         out.episodes.push(e);
     }
-    // Fates.
+    // Attribution: an episode is caused by the datapoints its evaluation at
+    // the transition saw, those of the `reach` before its start (with M of
+    // N the transition can come periods after the first datapoint), and
+    // holds those that arrive while it lasts.
+    let episodes = &mut out.episodes[first_episode..];
+    let caused = |e: &Episode, minute: i64| {
+        let start = e.start.timestamp();
+        minute < start && start - minute <= reach
+    };
+    let inside = |e: &Episode, seen: i64| {
+        e.start.timestamp() <= seen && e.end.is_none_or(|end| seen < end.timestamp())
+    };
+    for (i, p) in points.iter().enumerate() {
+        let Some(minute) = *p else { continue };
+        for ep in episodes.iter_mut() {
+            if caused(ep, minute) || inside(ep, minute + 60) {
+                if !ep.events.contains(&events[i].id) {
+                    ep.events.push(events[i].id.clone());
+                }
+                ep.first_event = Some(
+                    ep.first_event
+                        .map_or(events[i].time, |f| f.min(events[i].time)),
+                );
+            }
+        }
+    }
+    // Fates: the first episode an event caused or fell into.
     for (i, p) in points.iter().enumerate() {
         let fate = match p {
             None => match &no_point[i] {
@@ -491,17 +551,13 @@ fn replay_alarm(
             },
             Some(minute) => {
                 let seen = minute + 60;
-                match out.episodes[first_episode..].iter().position(|e| {
-                    e.start.timestamp() <= seen && e.end.is_none_or(|end| seen < end.timestamp())
-                }) {
+                match episodes
+                    .iter()
+                    .position(|e| inside(e, seen) || caused(e, *minute))
+                {
                     Some(k) => {
                         let idx = first_episode + k;
-                        let ep = &mut out.episodes[idx];
-                        ep.events.push(events[i].id.clone());
-                        ep.first_event = Some(
-                            ep.first_event
-                                .map_or(events[i].time, |f| f.min(events[i].time)),
-                        );
+                        let ep = &episodes[k];
                         // Inside an ALARM that started long before: the
                         // alarm was stuck there; this change notified no one.
                         let stuck = seen - ep.start.timestamp() > reach + widest.period;

@@ -214,5 +214,10 @@ pub fn assumptions(args: &AuditArgs) -> Assumptions {
         delivery_delay_seconds: args.delivery_delay.0.num_seconds(),
         match_window_seconds: args.match_window.0.num_seconds(),
         evaluation_range_periods: args.evaluation_range,
+        delivery_delay_range_seconds: (
+            args.delivery_delay_min.0.num_seconds(),
+            args.delivery_delay_max.0.num_seconds(),
+        ),
+        ..Assumptions::default()
     }
 }

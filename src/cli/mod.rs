@@ -13,7 +13,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::audit::{DEFAULT_DELIVERY_DELAY_SECONDS, DEFAULT_MATCH_WINDOW_SECONDS};
+use crate::audit::{
+    DEFAULT_DELIVERY_DELAY_RANGE_SECONDS, DEFAULT_DELIVERY_DELAY_SECONDS,
+    DEFAULT_MATCH_WINDOW_SECONDS,
+};
 use crate::report::{AuditFormat, ListFormat, ScanFormat};
 use crate::scan::{DEFAULT_MAX_INFLATED, DEFAULT_MAX_RECORD};
 use crate::source::keys::DEFAULT_DELIVERY_SKEW_SECONDS;
@@ -213,6 +216,16 @@ pub struct AuditArgs {
     /// CloudWatch Logs, about 5 minutes).
     #[arg(long, default_value_t = Span::seconds(DEFAULT_DELIVERY_DELAY_SECONDS), value_name = "DURATION")]
     pub delivery_delay: Span,
+
+    /// Shortest delivery delay to consider: the replay also runs at each
+    /// end of the interval, and a verdict that changes inside it is
+    /// `uncertain`, never `missed`.
+    #[arg(long, default_value_t = Span::seconds(DEFAULT_DELIVERY_DELAY_RANGE_SECONDS.0), value_name = "DURATION")]
+    pub delivery_delay_min: Span,
+
+    /// Longest delivery delay to consider.
+    #[arg(long, default_value_t = Span::seconds(DEFAULT_DELIVERY_DELAY_RANGE_SECONDS.1), value_name = "DURATION")]
+    pub delivery_delay_max: Span,
 
     /// How long after a change an actual ALARM transition still counts as
     /// the one the replay expects.

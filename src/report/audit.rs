@@ -80,6 +80,19 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
         a.match_window_seconds,
         a.evaluation_range_periods.map_or("5 periods (AWS does not publish it)".into(), |r| format!("{r} periods"))
     )?;
+    let (lo, hi) = a.delivery_delay_range_seconds;
+    writeln!(
+        out,
+        "  intervals: delivery delay {lo}..{hi} s{}, evaluation lag {}..{} s, evaluation range N..assumed; {}..{} notification(s) over them",
+        a.calibration.map_or(String::new(), |c| format!(
+            " (narrowed by {} caught notification(s) in the history)",
+            c.episodes
+        )),
+        a.evaluation_lag_range_seconds.0,
+        a.evaluation_lag_range_seconds.1,
+        s.replayed_notifications_range.0,
+        s.replayed_notifications_range.1,
+    )?;
     writeln!(out)?;
     match s.coverage {
         Some(c) => writeln!(
@@ -102,8 +115,8 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
     match s.actual_notifications {
         Some(n) => writeln!(
             out,
-            "Notifications: {} replayed, {} in the history; {} caught, {} delivery failed, {} missed, {} unexplained, {} too old to judge",
-            s.replayed_notifications, n, s.caught, s.delivery_failed, s.missed, s.unexplained, s.unjudgeable
+            "Notifications: {} replayed, {} in the history; {} caught, {} delivery failed, {} missed, {} uncertain, {} unexplained, {} not judgeable",
+            s.replayed_notifications, n, s.caught, s.delivery_failed, s.missed, s.uncertain, s.unexplained, s.unjudgeable
         )?,
         None => writeln!(
             out,
