@@ -184,3 +184,71 @@ impl RecommendedAlarm {
         )
     }
 }
+
+/// One version of the CIS AWS Foundations Benchmark, as far as the
+/// security-group control goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Benchmark {
+    /// What `--benchmark` takes: `cis-4.0`.
+    pub name: &'static str,
+    /// The full version: `v4.0.0`.
+    pub version: &'static str,
+    /// The security-group control's number in that version: `4.10`.
+    pub control: &'static str,
+    /// Whether its pattern names ModifySecurityGroupRules too.
+    pub modify_rules: bool,
+}
+
+impl Benchmark {
+    /// The control's ID in reports: `CIS AWS Foundations v4.0.0 4.10`.
+    pub fn control_id(&self) -> String {
+        format!("CIS AWS Foundations {} {}", self.version, self.control)
+    }
+
+    /// Whether the control requires the filter to match `name`.
+    pub fn requires(&self, name: &str) -> bool {
+        SECURITY_GROUP_EVENTS.contains(&name)
+            || (self.modify_rules && name == MODIFY_SECURITY_GROUP_RULES)
+    }
+}
+
+const fn bench(
+    name: &'static str,
+    version: &'static str,
+    control: &'static str,
+    modify_rules: bool,
+) -> Benchmark {
+    Benchmark {
+        name,
+        version,
+        control,
+        modify_rules,
+    }
+}
+
+/// Every version the presets know (`docs/cloudtrail.md#cis-numbering`):
+/// the control is 3.10 in v1.2.0, 4.10 from v1.3.0 to v5.0.0 and 5.10 in
+/// v6.0.0; ModifySecurityGroupRules joins the pattern in v5.0.0.
+pub const BENCHMARKS: &[Benchmark] = &[
+    bench("cis-1.2", "v1.2.0", "3.10", false),
+    bench("cis-1.3", "v1.3.0", "4.10", false),
+    bench("cis-1.4", "v1.4.0", "4.10", false),
+    bench("cis-1.5", "v1.5.0", "4.10", false),
+    bench("cis-2.0", "v2.0.0", "4.10", false),
+    bench("cis-3.0", "v3.0.0", "4.10", false),
+    bench("cis-4.0", "v4.0.0", "4.10", false),
+    bench("cis-5.0", "v5.0.0", "4.10", true),
+    bench("cis-6.0", "v6.0.0", "5.10", true),
+];
+
+/// The default: the newest version whose control is the six-name pattern,
+/// so ModifySecurityGroupRules is a note unless a later version is chosen.
+pub const DEFAULT_BENCHMARK: &str = "cis-4.0";
+
+/// AWS Security Hub's control for the same alarm.
+pub const SECURITY_HUB_CONTROL: &str = "AWS Security Hub CloudWatch.10";
+
+/// The benchmark called `name`.
+pub fn benchmark(name: &str) -> Option<Benchmark> {
+    BENCHMARKS.iter().copied().find(|b| b.name == name)
+}

@@ -48,6 +48,8 @@ pub struct Event {
     pub object: String,
     /// Zero-based position of the record in its object.
     pub record: u64,
+    /// The record's size in bytes, as stored in the log file.
+    pub record_bytes: u64,
     /// The filters that match it (empty for blind spots and pipeline
     /// changes), in the scan's filter order.
     pub filters: Vec<FilterId>,
@@ -55,6 +57,19 @@ pub struct Event {
     pub request: Option<serde_json::Value>,
     /// For blind spots: what the change does (no filter matches it).
     pub why_unseen: Option<&'static str>,
+}
+
+/// The largest event CloudTrail sends to CloudWatch Logs: 256 KB
+/// (<https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudwatch-alarms-for-cloudtrail.html>;
+/// `docs/metric-and-alarm.md` CT5). A larger record is in the S3 log file
+/// but no metric filter ever sees it.
+pub const CLOUDWATCH_LOGS_MAX_EVENT: u64 = 256 * 1024;
+
+impl Event {
+    /// Whether CloudTrail never delivered it to CloudWatch Logs.
+    pub fn too_large_for_cloudwatch_logs(&self) -> bool {
+        self.record_bytes > CLOUDWATCH_LOGS_MAX_EVENT
+    }
 }
 
 /// The one timestamp format of all machine output.

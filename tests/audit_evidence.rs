@@ -219,7 +219,10 @@ fn the_blind_change_names_its_evidence() {
     let (v, _) = audit_day_one();
     let blind = findings(&v, "change_while_blind");
     assert_eq!(blind.len(), 1, "{blind:?}");
-    assert_eq!(blind[0]["severity"], "gap");
+    assert_eq!(blind[0]["severity"], "high");
+    assert_eq!(blind[0]["about"]["eventID"], "a2");
+    assert_eq!(blind[0]["about"]["region"], "eu-west-1");
+    assert_eq!(blind[0]["about"]["alarm"], ALARM);
     let evidence = blind[0]["evidence"].to_string();
     assert!(evidence.contains("eventID a2"), "{evidence}");
     assert!(
@@ -416,4 +419,55 @@ fn day_two_filter_deleted_weakened_restored_and_a_long_alarm() {
     );
     assert_eq!(v["summary"]["missed"], 0);
     assert_eq!(v["summary"]["unexplained"], 0);
+}
+
+/// A 300 KB security-group record is read and reported (the default
+/// --max-record-size is 16 MiB), but CloudTrail never sent it to CloudWatch
+/// Logs: the replayed metric leaves it out and the audit says why.
+#[test]
+fn a_record_over_256_kb_is_a_change_the_alarm_never_saw() {
+    let mut big = sg(
+        "2026-11-02T09:00:00Z",
+        "us-east-1",
+        "AuthorizeSecurityGroupIngress",
+        "big",
+    );
+    big["requestParameters"]["description"] = json!("x".repeat(300 * 1024));
+    let small = sg(
+        "2026-11-02T11:00:00Z",
+        "us-east-1",
+        "DeleteSecurityGroup",
+        "small",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write_gz(
+        &dir.path().join(format!(
+            "AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/2026/11/02/{ACCOUNT}_CloudTrail_us-east-1_20261102T1105Z_abcdefABCDEF0123.json.gz"
+        )),
+        json!({ "Records": [big, small] }).to_string().as_bytes(),
+    );
+    let path = dir.path().to_str().unwrap();
+    let (scan, code) = crate::util::scan_json(&[path]);
+    assert_eq!(code, 0);
+    let events = scan["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2, "both changes are reported");
+    assert_eq!(events[0]["eventID"], "big");
+    assert_eq!(events[0]["notInCloudWatchLogs"], true);
+    assert!(events[1].get("notInCloudWatchLogs").is_none());
+    assert_eq!(
+        scan["alarm_periods"][0]["breaching"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "only the small record feeds the metric"
+    );
+    let (v, code) = audit_json(&[path]);
+    assert_eq!(code, 3);
+    assert_eq!(change(&v, "big")["status"], "not_notified");
+    assert!(change(&v, "big")["why"]
+        .as_str()
+        .unwrap()
+        .contains("does not send events over 256 KB"));
+    assert_eq!(change(&v, "small")["status"], "notified");
 }

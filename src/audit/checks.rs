@@ -44,6 +44,15 @@ pub fn misses(pattern: &Pattern) -> (Vec<&'static str>, bool, bool) {
 
 /// Findings about one filter's pattern.
 pub fn filter_findings(name: &str, pattern: &Pattern, out: &mut Vec<Finding>) -> bool {
+    let start = out.len();
+    let catches = pattern_findings(name, pattern, out);
+    for f in &mut out[start..] {
+        f.about.filter = Some(name.to_owned());
+    }
+    catches
+}
+
+fn pattern_findings(name: &str, pattern: &Pattern, out: &mut Vec<Finding>) -> bool {
     let (missed, failed, modify) = misses(pattern);
     if missed.len() == SECURITY_GROUP_EVENTS.len() {
         return false;
@@ -51,7 +60,7 @@ pub fn filter_findings(name: &str, pattern: &Pattern, out: &mut Vec<Finding>) ->
     if !missed.is_empty() {
         out.push(Finding::new(
             FindingKind::FilterMissesNames,
-            Severity::Gap,
+            Severity::High,
             None,
             format!("metric filter {name:?} does not match {}", missed.join(", ")),
             "add a ($.eventName = NAME) term for each, or use the CIS pattern (ctreplay presets 4.10)",
@@ -69,7 +78,7 @@ pub fn filter_findings(name: &str, pattern: &Pattern, out: &mut Vec<Finding>) ->
     if modify {
         out.push(Finding::new(
             FindingKind::FilterMissesModifySecurityGroupRules,
-            Severity::Gap,
+            Severity::High,
             None,
             format!(
                 "metric filter {name:?} does not match ModifySecurityGroupRules, which edits rules in place (CIS v5.0.0 4.10 adds it)"
@@ -90,6 +99,21 @@ pub fn alarm_findings(
     dense: bool,
     out: &mut Vec<Finding>,
 ) {
+    let start = out.len();
+    rule_findings(a, value, unit, dense, out);
+    for f in &mut out[start..] {
+        f.about.alarm = Some(a.alarm_name.clone());
+        f.about.resource = a.alarm_arn.clone();
+    }
+}
+
+fn rule_findings(
+    a: &MetricAlarm,
+    value: Option<f64>,
+    unit: Option<&str>,
+    dense: bool,
+    out: &mut Vec<Finding>,
+) {
     let name = &a.alarm_name;
     let mut push = |kind: FindingKind, sev, detail: String, fix: &str| {
         out.push(Finding::new(kind, sev, None, detail, fix));
@@ -99,7 +123,7 @@ pub fn alarm_findings(
         Err(why) => {
             push(
                 FindingKind::AlarmNotReplayable,
-                Severity::Gap,
+                Severity::High,
                 format!("alarm {name:?}: {why}"),
                 "use a plain metric alarm: Sum, Period 300, >= 1, 1 of 1",
             );
@@ -114,7 +138,7 @@ pub fn alarm_findings(
     if !rule.comparison.breaches(one, rule.threshold) {
         push(
             FindingKind::SingleEventCannotAlarm,
-            Severity::Gap,
+            Severity::High,
             format!(
                 "alarm {name:?}: one event gives {:?} {one}, which is not {} {}",
                 rule.statistic,
@@ -127,7 +151,7 @@ pub fn alarm_findings(
     if rule.datapoints_to_alarm > 1 {
         push(
             FindingKind::SeveralDatapointsNeeded,
-            Severity::Gap,
+            Severity::High,
             format!(
                 "alarm {name:?} needs {} breaching periods of {}: a single change never alarms",
                 rule.datapoints_to_alarm, rule.evaluation_periods
@@ -149,13 +173,13 @@ pub fn alarm_findings(
         _ if dense => {}
         Missing::Breaching => push(
             FindingKind::TreatMissingBreaching,
-            Severity::Gap,
+            Severity::High,
             format!("alarm {name:?} treats missing data as breaching: the metric is missing almost always, so the alarm sits in ALARM and security-group changes never cause a transition"),
             "TreatMissingData notBreaching (or missing)",
         ),
         Missing::Ignore => push(
             FindingKind::TreatMissingIgnore,
-            Severity::Gap,
+            Severity::High,
             format!("alarm {name:?} ignores missing data: after its first ALARM it never returns to OK, so later changes do not notify"),
             "TreatMissingData notBreaching (or missing)",
         ),
@@ -172,7 +196,7 @@ pub fn alarm_findings(
     if !a.actions_enabled {
         push(
             FindingKind::ActionsDisabled,
-            Severity::Gap,
+            Severity::High,
             format!(
                 "alarm {name:?} has ActionsEnabled false: it changes state but notifies nobody"
             ),
@@ -186,7 +210,7 @@ pub fn alarm_findings(
     {
         push(
             FindingKind::NoSnsAction,
-            Severity::Gap,
+            Severity::High,
             format!("alarm {name:?} has no SNS topic among its AlarmActions"),
             "add an SNS topic with a confirmed subscription to AlarmActions",
         );
@@ -195,7 +219,7 @@ pub fn alarm_findings(
         if Some(u.as_str()) != unit && !(u == "None" && unit.is_none()) {
             push(
                 FindingKind::UnitMismatch,
-                Severity::Gap,
+                Severity::High,
                 format!("alarm {name:?} selects Unit {u}, the filter publishes {}: the alarm sees no data", unit.unwrap_or("None")),
                 "remove Unit from the alarm",
             );
@@ -204,7 +228,7 @@ pub fn alarm_findings(
     if !a.dimensions.is_empty() {
         push(
             FindingKind::DimensionsMismatch,
-            Severity::Gap,
+            Severity::High,
             format!("alarm {name:?} selects dimensions the metric filter does not publish"),
             "remove Dimensions from the alarm",
         );
@@ -212,7 +236,7 @@ pub fn alarm_findings(
     if value.is_some_and(|v| v <= 0.0) {
         push(
             FindingKind::MetricValueNotPositive,
-            Severity::Gap,
+            Severity::High,
             format!(
                 "the metric filter feeding {name:?} publishes {}",
                 value.unwrap_or(0.0)

@@ -10,14 +10,29 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-/// How bad a finding is.
+/// How bad a finding is; the rule is [`grade`]'s. High, medium and low
+/// are gaps (exit code 3); info is not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
-    /// A security-group change could go unnoticed: exit code 3.
-    Gap,
+    /// A security-group change the control requires went, or would go,
+    /// unnoticed.
+    High,
+    /// A change went unnoticed by the alarm's notification, but the alarm
+    /// was already in ALARM, or will stop notifying after its first ALARM.
+    Medium,
+    /// A security-group change outside what the benchmark requires went
+    /// unseen.
+    Low,
     /// Worth knowing; not a gap.
     Info,
+}
+
+impl Severity {
+    /// The finding makes the control fail (exit code 3).
+    pub fn is_gap(self) -> bool {
+        self != Severity::Info
+    }
 }
 
 macro_rules! kinds {
@@ -149,6 +164,48 @@ pub struct Finding {
     /// What it rests on: CloudTrail eventIDs, history items, exports.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,
+    /// The controls it bears on: the benchmark's, and Security Hub's.
+    pub controls: Vec<String>,
+    /// What it is about, as fields.
+    #[serde(skip_serializing_if = "About::is_empty")]
+    pub about: About,
+}
+
+/// The things a finding is about.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct About {
+    /// The alarm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alarm: Option<String>,
+    /// The metric filter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// The CloudTrail event.
+    #[serde(rename = "eventID", skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// Its account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// Its region.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The resource's ARN (an alarm, a security group).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+}
+
+impl About {
+    /// About an alarm.
+    pub fn alarm(name: &str) -> About {
+        About {
+            alarm: Some(name.to_owned()),
+            ..About::default()
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        *self == About::default()
+    }
 }
 
 impl Finding {
@@ -167,12 +224,64 @@ impl Finding {
             detail,
             fix: fix.to_owned(),
             evidence: Vec::new(),
+            controls: Vec::new(),
+            about: About::default(),
         }
+    }
+
+    /// `f`, about alarm `name`.
+    pub fn about_alarm(name: &str, f: Finding) -> Finding {
+        f.about(About::alarm(name))
+    }
+
+    /// The same finding, about `about`.
+    pub fn about(mut self, about: About) -> Finding {
+        self.about = about;
+        self
     }
 
     /// The same finding, resting on `evidence`.
     pub fn with_evidence(mut self, evidence: Vec<String>) -> Finding {
         self.evidence = evidence;
         self
+    }
+}
+
+/// Set each finding's final severity and controls under `benchmark`.
+///
+/// The checks mark a finding high (a gap) or info; then:
+/// - a filter missing ModifySecurityGroupRules, and changes made under that
+///   name, are high only when the benchmark's pattern names it (v5.0.0 on),
+///   else info and low;
+/// - other blind spots (changes under names no CIS version requires) are
+///   low;
+/// - a change made while the alarm was long in ALARM, and an alarm that
+///   ignores missing data (it notifies once, then stays in ALARM), are
+///   medium: someone was told of the episode, not of the change.
+pub fn grade(findings: &mut [Finding], benchmark: &crate::cis::Benchmark) {
+    let controls = vec![
+        benchmark.control_id(),
+        crate::cis::SECURITY_HUB_CONTROL.to_owned(),
+    ];
+    for f in findings.iter_mut() {
+        f.controls = controls.clone();
+        if f.severity == Severity::Info {
+            continue;
+        }
+        f.severity = match f.kind {
+            FindingKind::FilterMissesModifySecurityGroupRules if !benchmark.modify_rules => {
+                Severity::Info
+            }
+            FindingKind::BlindSpot => {
+                let name = f.detail.split(' ').next().unwrap_or_default();
+                if benchmark.requires(name) {
+                    Severity::High
+                } else {
+                    Severity::Low
+                }
+            }
+            FindingKind::ChangeDuringAlarm | FindingKind::TreatMissingIgnore => Severity::Medium,
+            _ => f.severity,
+        };
     }
 }

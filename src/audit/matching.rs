@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::findings::{Finding, FindingKind, Severity};
+use super::findings::{About, Finding, FindingKind, Severity};
 use super::replay::{Episode, EpisodeVerdict, Silence};
 use crate::alarm::State;
 use crate::event::format_time;
@@ -120,13 +120,16 @@ pub fn judge(episodes: &mut [Episode], ctx: &Judging<'_>) -> (Counts, Vec<Findin
         let mut unjudgeable = |ep: &mut Episode, detail: String, fix: &str| {
             ep.verdict = EpisodeVerdict::Unjudgeable;
             counts.unjudgeable += 1;
-            findings.push(Finding::new(
-                FindingKind::Unjudgeable,
-                Severity::Info,
-                Some(from),
-                detail,
-                fix,
-            ));
+            findings.push(
+                Finding::new(
+                    FindingKind::Unjudgeable,
+                    Severity::Info,
+                    Some(from),
+                    detail,
+                    fix,
+                )
+                .about(About::alarm(&ep.alarm)),
+            );
         };
         if let Some((_, why)) = foreign.iter().find(|(n, _)| *n == ep.alarm) {
             let detail = format!(
@@ -166,18 +169,21 @@ pub fn judge(episodes: &mut [Episode], ctx: &Judging<'_>) -> (Counts, Vec<Findin
                             ),
                             _ => "no Action item follows the transition (actions disabled or no action configured)".to_owned(),
                         };
-                        findings.push(Finding::new(
-                            FindingKind::DeliveryFailed,
-                            Severity::Gap,
-                            Some(a.time),
-                            format!(
+                        findings.push(
+                            Finding::new(
+                                FindingKind::DeliveryFailed,
+                                Severity::High,
+                                Some(a.time),
+                                format!(
                                 "alarm {:?} went to ALARM at {} for the change at {}, but {why}",
                                 ep.alarm,
                                 format_time(&a.time),
                                 format_time(&from)
                             ),
-                            "check the SNS topic, its access policy and its subscriptions",
-                        ));
+                                "check the SNS topic, its access policy and its subscriptions",
+                            )
+                            .about(About::alarm(&ep.alarm)),
+                        );
                     }
                 }
             }
@@ -241,14 +247,14 @@ pub fn judge(episodes: &mut [Episode], ctx: &Judging<'_>) -> (Counts, Vec<Findin
                         format_time(&from)
                     ),
                     "export the history and configuration again; narrow --delivery-delay-min/--delivery-delay-max or set --evaluation-range if known",
-                ));
+                ).about(About::alarm(&ep.alarm)));
             }
             None => {
                 ep.verdict = EpisodeVerdict::Missed;
                 counts.missed += 1;
                 findings.push(Finding::new(
                     FindingKind::Missed,
-                    Severity::Gap,
+                    Severity::High,
                     Some(from),
                     format!(
                         "alarm {:?} should have gone to ALARM between {} and {} (replayed at {}), and the history shows no such transition",
@@ -258,7 +264,7 @@ pub fn judge(episodes: &mut [Episode], ctx: &Judging<'_>) -> (Counts, Vec<Findin
                         format_time(&ep.start)
                     ),
                     "compare the deployed filter and alarm with the replayed ones; check the trail's CloudWatch Logs delivery",
-                ));
+                ).about(About::alarm(&ep.alarm)));
             }
         }
     }
@@ -266,11 +272,12 @@ pub fn judge(episodes: &mut [Episode], ctx: &Judging<'_>) -> (Counts, Vec<Findin
         let inside = span.is_some_and(|(from, to)| a.time >= from && a.time <= to + window);
         if !inside && !used[k] {
             counts.actual_outside_logs += 1;
-            findings.push(Finding::new(
-                FindingKind::Unjudgeable,
-                Severity::Info,
-                Some(a.time),
-                format!(
+            findings.push(
+                Finding::new(
+                    FindingKind::Unjudgeable,
+                    Severity::Info,
+                    Some(a.time),
+                    format!(
                     "alarm {:?} went to ALARM at {}, outside the logs' coverage ({}): not judged",
                     a.alarm,
                     format_time(&a.time),
@@ -280,8 +287,10 @@ pub fn judge(episodes: &mut [Episode], ctx: &Judging<'_>) -> (Counts, Vec<Findin
                         format_time(&t)
                     ))
                 ),
-                "scan the logs of that time too",
-            ));
+                    "scan the logs of that time too",
+                )
+                .about(About::alarm(&a.alarm)),
+            );
             continue;
         }
         counts.actual_notifications += 1;
@@ -305,7 +314,7 @@ pub fn judge(episodes: &mut [Episode], ctx: &Judging<'_>) -> (Counts, Vec<Findin
                         format_time(&a.time)
                     ),
                     "",
-                ));
+                ).about(About::alarm(&a.alarm)));
             }
         }
     }
@@ -314,17 +323,20 @@ pub fn judge(episodes: &mut [Episode], ctx: &Judging<'_>) -> (Counts, Vec<Findin
 
 /// An actual ALARM that SetAlarmState at `set` explains.
 fn forced_finding(a: &Item, set: DateTime<Utc>) -> Finding {
-    Finding::new(
-        FindingKind::ForcedTransition,
-        Severity::Info,
-        Some(a.time),
-        format!(
-            "alarm {:?} went to ALARM at {} by SetAlarmState at {}",
-            a.alarm,
-            format_time(&a.time),
-            format_time(&set)
+    Finding::about_alarm(
+        &a.alarm,
+        Finding::new(
+            FindingKind::ForcedTransition,
+            Severity::Info,
+            Some(a.time),
+            format!(
+                "alarm {:?} went to ALARM at {} by SetAlarmState at {}",
+                a.alarm,
+                format_time(&a.time),
+                format_time(&set)
+            ),
+            "",
         ),
-        "",
     )
 }
 

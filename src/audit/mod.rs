@@ -120,6 +120,8 @@ pub struct Inputs {
     pub history: Option<Vec<Item>>,
     /// No filter or alarm export was given.
     pub defaulted: bool,
+    /// The benchmark judged against.
+    pub benchmark: cis::Benchmark,
 }
 
 impl Inputs {
@@ -166,6 +168,8 @@ impl Inputs {
             }],
             history: None,
             defaulted: true,
+            benchmark: cis::benchmark(cis::DEFAULT_BENCHMARK)
+                .expect("the default benchmark exists"),
         }
     }
 }
@@ -357,6 +361,30 @@ impl Verdict {
     }
 }
 
+/// A control's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ControlState {
+    /// Judged, and no gap.
+    Pass,
+    /// At least one gap.
+    Fail,
+    /// The evidence does not decide: an inconclusive or hypothetical audit,
+    /// or notifications the history cannot judge. Never pass.
+    Unknown,
+}
+
+/// One control and its status.
+#[derive(Debug, Clone, Serialize)]
+pub struct ControlStatus {
+    /// `CIS AWS Foundations v4.0.0 4.10`, `AWS Security Hub CloudWatch.10`.
+    pub id: String,
+    /// Pass, fail or unknown.
+    pub status: ControlState,
+    /// Gaps (high, medium or low findings) bearing on it.
+    pub gaps: u64,
+}
+
 /// An alarm or filter named in the scope.
 #[derive(Debug, Clone, Serialize)]
 pub struct Judged {
@@ -406,6 +434,8 @@ pub struct Audit {
     /// Why the verdict is not simply the findings': what could not be
     /// judged, and why.
     pub verdict_reasons: Vec<String>,
+    /// Pass, fail or unknown for each control the findings bear on.
+    pub controls: Vec<ControlStatus>,
     /// What was read and judged.
     pub scope: AuditScope,
     /// Numbers.
@@ -732,6 +762,28 @@ fn judge_scope(audit: &mut Audit, inputs: &Inputs, foreign: &[(String, String)],
         Verdict::Covered
     };
     audit.verdict_reasons = reasons;
+    let s = &audit.summary;
+    let state = match audit.verdict {
+        Verdict::Gaps => ControlState::Fail,
+        Verdict::Inconclusive => ControlState::Unknown,
+        _ if audit.scope.hypothetical || s.unjudgeable + s.uncertain > 0 => ControlState::Unknown,
+        Verdict::Covered => ControlState::Pass,
+    };
+    audit.controls = [
+        inputs.benchmark.control_id(),
+        cis::SECURITY_HUB_CONTROL.to_owned(),
+    ]
+    .into_iter()
+    .map(|id| ControlStatus {
+        gaps: audit
+            .findings
+            .iter()
+            .filter(|f| f.severity.is_gap() && f.controls.contains(&id))
+            .count() as u64,
+        id,
+        status: state,
+    })
+    .collect();
 }
 
 /// Run the audit over a finished scan.
@@ -782,7 +834,7 @@ fn assemble(
         if !any_catching {
             findings.push(Finding::new(
                 FindingKind::NoSecurityGroupFilter,
-                Severity::Gap,
+                Severity::High,
                 None,
                 "no exported metric filter matches any of the six security-group events".into(),
                 "create the CIS metric filter (ctreplay presets cis-5.0-4.10) on the trail's log group",
@@ -801,7 +853,7 @@ fn assemble(
             if catches && !watched {
                 findings.push(Finding::new(
                     FindingKind::NoAlarmOnFilter,
-                    Severity::Gap,
+                    Severity::High,
                     None,
                     format!(
                         "no alarm watches {}/{}, the metric of filter {:?}",
@@ -856,14 +908,14 @@ fn assemble(
             Severity::Info,
             Some(w.from),
             format!(
-                "{} from {} to {}{}",
+                "{} until {}{}",
                 &w.cause,
-                format_time(&w.from),
-                w.until.map_or("the end of the logs".into(), |u| format_time(&u)),
+                w.until
+                    .map_or("the end of the logs".into(), |u| format_time(&u)),
                 if w.blinds {
                     ": it delivers to CloudWatch Logs, so the alarms were blind"
                 } else {
-                    " (not known to deliver to CloudWatch Logs; alarms blind only if it feeds the alarm's log group)"
+                    " (not known to feed the alarm's log group)"
                 }
             ),
             "",
@@ -1056,7 +1108,7 @@ fn assemble(
                 Severity::Info,
                 format!(" (not proven: it rests on an assumption: {why})"),
             ),
-            None => (Severity::Gap, String::new()),
+            None => (Severity::High, String::new()),
         };
         findings.push(
             Finding::new(
@@ -1074,9 +1126,17 @@ fn assemble(
                 ),
                 fix,
             )
-            .with_evidence(evidence),
+            .with_evidence(evidence)
+            .about(findings::About {
+                alarm: o.alarm.clone(),
+                event_id: Some(o.id.clone()),
+                account: Some(o.account.clone()),
+                region: Some(o.region.clone()),
+                ..findings::About::default()
+            }),
         );
     }
+    findings::grade(&mut findings, &inputs.benchmark);
     findings.sort();
     findings.dedup();
 
@@ -1100,10 +1160,7 @@ fn assemble(
         unexplained: c.unexplained,
         unjudgeable: c.unjudgeable,
         actual_outside_logs: counts.map(|c| c.actual_outside_logs),
-        gaps: findings
-            .iter()
-            .filter(|f| f.severity == Severity::Gap)
-            .count() as u64,
+        gaps: findings.iter().filter(|f| f.severity.is_gap()).count() as u64,
     };
     let alarms = model
         .alarms
@@ -1158,6 +1215,7 @@ fn assemble(
     Audit {
         verdict: Verdict::Covered,
         verdict_reasons: Vec::new(),
+        controls: Vec::new(),
         scope,
         summary,
         assumptions: a,

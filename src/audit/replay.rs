@@ -121,6 +121,9 @@ pub enum Unnotified {
     DuringAlarm(DateTime<Utc>),
     /// No alarm watches a metric that matches it.
     NoAlarmWatches,
+    /// The record is over 256 KB: CloudTrail never sent it to CloudWatch
+    /// Logs.
+    TooLarge(u64),
 }
 
 impl Unnotified {
@@ -128,9 +131,10 @@ impl Unnotified {
     /// alarm or its actions were not in place.
     pub fn blinds(&self) -> bool {
         match self {
-            Unnotified::TrailBlind(_) | Unnotified::FilterAbsent(_) | Unnotified::AlarmAbsent => {
-                true
-            }
+            Unnotified::TrailBlind(_)
+            | Unnotified::FilterAbsent(_)
+            | Unnotified::AlarmAbsent
+            | Unnotified::TooLarge(_) => true,
             Unnotified::Silent(s) => s.blinds(),
             _ => false,
         }
@@ -158,6 +162,10 @@ impl fmt::Display for Unnotified {
                 write!(f, "the alarm had been in ALARM since {}", format_time(t))
             }
             Unnotified::NoAlarmWatches => f.write_str("no alarm watches a metric that matches it"),
+            Unnotified::TooLarge(n) => write!(
+                f,
+                "the record is {n} bytes: CloudTrail does not send events over 256 KB to CloudWatch Logs"
+            ),
         }
     }
 }
@@ -325,6 +333,10 @@ fn replay_alarm(
             .find(|w| w.blinds && w.contains(e.time))
         {
             no_point[i] = Some(Unnotified::TrailBlind(w.cause.clone()));
+            continue;
+        }
+        if e.too_large_for_cloudwatch_logs() {
+            no_point[i] = Some(Unnotified::TooLarge(e.record_bytes));
             continue;
         }
         let mut hit = false;

@@ -185,6 +185,7 @@ pub fn audit_inputs(args: &AuditArgs) -> Result<(Inputs, Vec<String>), ConfigErr
                 },
                 history: None,
                 defaulted: false,
+                benchmark: Inputs::recommended().benchmark,
             },
             (None, Some(_)) => return Err(usage(
                 "--alarms needs --metric-filters: the filters say which metric an alarm watches",
@@ -205,7 +206,25 @@ pub fn audit_inputs(args: &AuditArgs) -> Result<(Inputs, Vec<String>), ConfigErr
         }
         None => None,
     };
-    Ok((Inputs { history, ..inputs }, unknown))
+    let benchmark = crate::cis::benchmark(&args.benchmark).ok_or_else(|| {
+        usage(format!(
+            "unknown benchmark {:?}; one of {}",
+            args.benchmark,
+            crate::cis::BENCHMARKS
+                .iter()
+                .map(|b| b.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })?;
+    Ok((
+        Inputs {
+            history,
+            benchmark,
+            ..inputs
+        },
+        unknown,
+    ))
 }
 
 /// The replay and matching assumptions.

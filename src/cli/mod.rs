@@ -237,6 +237,13 @@ pub struct AuditArgs {
     #[arg(long, value_name = "N")]
     pub evaluation_range: Option<usize>,
 
+    /// The CIS AWS Foundations Benchmark version judged against: cis-1.2,
+    /// cis-1.3, cis-1.4, cis-1.5, cis-2.0, cis-3.0, cis-4.0, cis-5.0,
+    /// cis-6.0. From cis-5.0 on the control requires
+    /// ModifySecurityGroupRules too.
+    #[arg(long, default_value = crate::cis::DEFAULT_BENCHMARK, value_name = "NAME")]
+    pub benchmark: String,
+
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = AuditFormat::Text)]
     pub format: AuditFormat,

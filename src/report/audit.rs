@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::sanitize::sanitize;
-use crate::audit::{Audit, Finding, FindingKind, Severity, Verdict};
+use crate::audit::{Audit, ControlState, Finding, FindingKind, Severity, Verdict};
 use crate::event::format_time;
 use crate::scan::ErrorEntry;
 
@@ -33,14 +33,76 @@ pub fn write_json(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
     out.write_all(b"\n")
 }
 
-/// Findings of one kind shown in the text report.
-const PER_KIND: usize = 5;
+/// Gaps of one kind shown in the text report.
+const PER_KIND: usize = 3;
+/// Notes of one kind shown.
+const NOTES_PER_KIND: usize = 2;
+
+/// Pipeline changes shown on the text screen.
+const TIMELINE: usize = 4;
 
 fn finding_line(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
     let when = f
         .time
         .map_or(String::new(), |t| format!(" {}", format_time(&t)));
-    writeln!(out, "  [{}]{when} {}", f.kind, sanitize(&f.detail))
+    let severity = match f.severity {
+        Severity::High => "high ",
+        Severity::Medium => "medium ",
+        Severity::Low => "low ",
+        Severity::Info => "",
+    };
+    writeln!(
+        out,
+        "  [{severity}{}]{when} {}",
+        f.kind,
+        sanitize(&f.detail)
+    )
+}
+
+fn control_state(s: ControlState) -> &'static str {
+    match s {
+        ControlState::Pass => "pass",
+        ControlState::Fail => "FAIL",
+        ControlState::Unknown => "unknown",
+    }
+}
+
+/// A few findings of each kind (the first with its fix, for gaps); the
+/// JSON lists them all.
+fn limited(
+    out: &mut dyn Write,
+    findings: &[&Finding],
+    fixes: bool,
+    per_kind: usize,
+) -> io::Result<()> {
+    let mut shown: Vec<(FindingKind, usize)> = Vec::new();
+    for f in findings {
+        let n = match shown.iter_mut().find(|(k, _)| *k == f.kind) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                shown.push((f.kind, 1));
+                1
+            }
+        };
+        if n > per_kind {
+            continue;
+        }
+        finding_line(out, f)?;
+        if fixes && !f.fix.is_empty() && n == 1 {
+            writeln!(out, "      fix: {}", sanitize(&f.fix))?;
+        }
+    }
+    for (kind, n) in shown.iter().filter(|(_, n)| *n > per_kind) {
+        writeln!(
+            out,
+            "  ... and {} more [{kind}] (--format json lists them all)",
+            n - per_kind
+        )?;
+    }
+    Ok(())
 }
 
 /// Write the text verdict.
@@ -75,17 +137,17 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
     }
     writeln!(
         out,
-        "  assumptions: datapoint at eventTime + {} s; ALARM within {} s of the change counts as the same; evaluation range {}",
+        "  assumptions: datapoint at eventTime + {} s; ALARM within {} s counts; evaluation range {}",
         a.delivery_delay_seconds,
         a.match_window_seconds,
-        a.evaluation_range_periods.map_or("5 periods (AWS does not publish it)".into(), |r| format!("{r} periods"))
+        a.evaluation_range_periods.map_or("5 periods (not published)".into(), |r| format!("{r} periods"))
     )?;
     let (lo, hi) = a.delivery_delay_range_seconds;
     writeln!(
         out,
-        "  intervals: delivery delay {lo}..{hi} s{}, evaluation lag {}..{} s, evaluation range N..assumed; {}..{} notification(s) over them",
+        "  intervals: delay {lo}..{hi} s{}, lag {}..{} s, range N..assumed: {}..{} notification(s)",
         a.calibration.map_or(String::new(), |c| format!(
-            " (narrowed by {} caught notification(s) in the history)",
+            " (from {} caught in the history)",
             c.episodes
         )),
         a.evaluation_lag_range_seconds.0,
@@ -113,11 +175,31 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
         )?,
     }
     match s.actual_notifications {
-        Some(n) => writeln!(
-            out,
-            "Notifications: {} replayed, {} in the history; {} caught, {} delivery failed, {} missed, {} uncertain, {} unexplained, {} not judgeable",
-            s.replayed_notifications, n, s.caught, s.delivery_failed, s.missed, s.uncertain, s.unexplained, s.unjudgeable
-        )?,
+        Some(n) => {
+            // Only the counts that are not zero: the JSON has them all.
+            let parts: Vec<String> = [
+                (s.caught, "caught"),
+                (s.delivery_failed, "delivery failed"),
+                (s.missed, "missed"),
+                (s.uncertain, "uncertain"),
+                (s.unexplained, "unexplained"),
+                (s.unjudgeable, "not judgeable"),
+            ]
+            .iter()
+            .filter(|(k, _)| *k > 0)
+            .map(|(k, what)| format!("{k} {what}"))
+            .collect();
+            writeln!(
+                out,
+                "Notifications: {} replayed, {n} in the history: {}",
+                s.replayed_notifications,
+                if parts.is_empty() {
+                    "none judged".to_owned()
+                } else {
+                    parts.join(", ")
+                }
+            )?
+        }
         None => writeln!(
             out,
             "Notifications: {} replayed (no --history given, so none judged)",
@@ -145,7 +227,7 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
     let gaps: Vec<_> = audit
         .findings
         .iter()
-        .filter(|f| f.severity == Severity::Gap)
+        .filter(|f| f.severity.is_gap())
         .collect();
     writeln!(out)?;
     if audit.verdict == Verdict::Inconclusive {
@@ -158,35 +240,14 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
         writeln!(out, "Verdict: covered. No gaps found.")?;
     } else {
         writeln!(out, "Verdict: {} gap(s)", gaps.len())?;
-        // One screen: a few of each kind; JSON lists them all.
-        let mut shown: Vec<(FindingKind, usize)> = Vec::new();
-        for f in &gaps {
-            let n = match shown.iter_mut().find(|(k, _)| *k == f.kind) {
-                Some((_, n)) => {
-                    *n += 1;
-                    *n
-                }
-                None => {
-                    shown.push((f.kind, 1));
-                    1
-                }
-            };
-            if n > PER_KIND {
-                continue;
-            }
-            finding_line(out, f)?;
-            if !f.fix.is_empty() && n == 1 {
-                writeln!(out, "      fix: {}", sanitize(&f.fix))?;
-            }
-        }
-        for (kind, n) in shown.iter().filter(|(_, n)| *n > PER_KIND) {
-            writeln!(
-                out,
-                "  ... and {} more [{kind}] (--format json lists them all)",
-                n - PER_KIND
-            )?;
-        }
+        limited(out, &gaps, true, PER_KIND)?;
     }
+    let controls: Vec<String> = audit
+        .controls
+        .iter()
+        .map(|c| format!("{} {}", c.id, control_state(c.status)))
+        .collect();
+    writeln!(out, "Controls: {}", controls.join("; "))?;
     let info: Vec<_> = audit
         .findings
         .iter()
@@ -195,20 +256,25 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
     if !info.is_empty() {
         writeln!(out)?;
         writeln!(out, "Notes")?;
-        for f in info {
-            finding_line(out, f)?;
-        }
+        limited(out, &info, false, NOTES_PER_KIND)?;
     }
     if !audit.timeline.is_empty() {
         writeln!(out)?;
         writeln!(out, "Pipeline changes recorded by CloudTrail")?;
-        for c in &audit.timeline {
+        for c in audit.timeline.iter().take(TIMELINE) {
             writeln!(
                 out,
                 "  {}  {}  {}",
                 format_time(&c.time),
-                sanitize(&c.actor),
+                sanitize(super::text::short_actor(&c.actor)),
                 sanitize(&c.detail)
+            )?;
+        }
+        if audit.timeline.len() > TIMELINE {
+            writeln!(
+                out,
+                "  ... and {} more (--format json lists them all)",
+                audit.timeline.len() - TIMELINE
             )?;
         }
     }

@@ -67,6 +67,13 @@ struct EventJson<'a> {
     request: Option<&'a serde_json::Value>,
     #[serde(rename = "whyUnseen", skip_serializing_if = "Option::is_none")]
     why_unseen: Option<&'static str>,
+    /// Present (true) only for records over 256 KB, which CloudTrail never
+    /// sends to CloudWatch Logs.
+    #[serde(
+        rename = "notInCloudWatchLogs",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    not_in_cloudwatch_logs: bool,
 }
 
 impl<'a> EventJson<'a> {
@@ -92,6 +99,7 @@ impl<'a> EventJson<'a> {
             filters: view.filter_names(&e.filters),
             request: e.request.as_ref(),
             why_unseen: e.why_unseen,
+            not_in_cloudwatch_logs: e.too_large_for_cloudwatch_logs(),
         }
     }
 }

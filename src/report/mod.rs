@@ -202,6 +202,8 @@ impl<'a> View<'a> {
                     .events
                     .iter()
                     .filter(|e| e.filters.contains(&id))
+                    // CloudWatch Logs never sees a record over 256 KB.
+                    .filter(|e| !e.too_large_for_cloudwatch_logs())
                     .map(|e| e.time.timestamp())
                     .collect();
                 FilterEstimate {

@@ -8,7 +8,7 @@ use crate::event::{format_time, Event};
 use crate::scope::{list, Scope};
 
 /// The part of an ARN after the account, which is in its own column.
-fn short_actor(actor: &str) -> &str {
+pub(crate) fn short_actor(actor: &str) -> &str {
     if actor.starts_with("arn:") {
         actor.splitn(6, ':').nth(5).unwrap_or(actor)
     } else {

@@ -83,6 +83,7 @@ pub fn extract(
         error_message: get_str(v, &["errorMessage"]).map(str::to_owned),
         object: object.to_owned(),
         record,
+        record_bytes: 0,
         filters: vec![],
         request: None,
         why_unseen: None,

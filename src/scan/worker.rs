@@ -214,6 +214,7 @@ impl Buffers {
         for &i in &self.candidates {
             let index = first_index + i as u64;
             let span = self.spans[i].clone();
+            let span_len = span.len() as u64;
             self.scratch.clear();
             self.scratch.extend_from_slice(&self.buf[span.clone()]);
             let value = match simd_json::to_borrowed_value_with_buffers(
@@ -276,6 +277,7 @@ impl Buffers {
                 continue;
             }
             let mut ev = extract::extract(&value, name, time, key_account, &cur.name, index);
+            ev.record_bytes = span_len;
             if !sel.keeps(&ev.account, key_account, &ev.region) {
                 continue;
             }
