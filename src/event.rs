@@ -53,6 +53,9 @@ pub struct Event {
     /// The filters that match it (empty for blind spots and pipeline
     /// changes), in the scan's filter order.
     pub filters: Vec<FilterId>,
+    /// For filters whose metric value is a field: the number it held
+    /// (None: absent or not a number), by filter.
+    pub values: Vec<(FilterId, Option<f64>)>,
     /// For pipeline changes: `requestParameters` as recorded.
     pub request: Option<serde_json::Value>,
     /// For blind spots: what the change does (no filter matches it).

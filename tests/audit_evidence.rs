@@ -471,3 +471,62 @@ fn a_record_over_256_kb_is_a_change_the_alarm_never_saw() {
         .contains("does not send events over 256 KB"));
     assert_eq!(change(&v, "small")["status"], "notified");
 }
+
+/// A filter whose metricValue is `$.field` publishes the field's number;
+/// a matching record without a number there publishes nothing (AWS does
+/// not document that case, so the change is a note, not a gap).
+#[test]
+fn a_field_metric_value_publishes_the_fields_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let with = |t: &str, id: &str, weight: Value| {
+        let mut r = sg(t, "us-east-1", "AuthorizeSecurityGroupIngress", id);
+        r["requestParameters"]["weight"] = weight;
+        r
+    };
+    let records = vec![
+        with("2026-11-02T10:00:00Z", "w1", json!(3)),
+        with("2026-11-02T10:01:00Z", "w2", json!(3)),
+        with("2026-11-02T12:00:00Z", "w3", json!(1)),
+        with("2026-11-02T14:00:00Z", "w4", json!("heavy")),
+    ];
+    write_gz(
+        &dir.path().join("AWSLogs/123837392027/CloudTrail/us-east-1/2026/11/02/123837392027_CloudTrail_us-east-1_20261102T1405Z_abcdefABCDEF0123.json.gz"),
+        json!({ "Records": records }).to_string().as_bytes(),
+    );
+    let filters = dir.path().join("filters.json");
+    let text = std::fs::read_to_string(testdata("exports/day-1/metric-filters.json"))
+        .unwrap()
+        .replace(
+            "\"metricValue\": \"1\"",
+            "\"metricValue\": \"$.requestParameters.weight\"",
+        );
+    std::fs::write(&filters, text).unwrap();
+    let alarms = dir.path().join("alarms.json");
+    let text = std::fs::read_to_string(testdata("exports/day-1/alarms.json"))
+        .unwrap()
+        .replace("\"Threshold\": 1.0", "\"Threshold\": 5.0");
+    std::fs::write(&alarms, text).unwrap();
+    let (v, _) = audit_json(&[
+        dir.path().join("AWSLogs").to_str().unwrap(),
+        "--metric-filters",
+        filters.to_str().unwrap(),
+        "--alarms",
+        alarms.to_str().unwrap(),
+    ]);
+    let status = |id: &str| change(&v, id)["status"].as_str().unwrap().to_owned();
+    // 3 + 3 in one period reaches the threshold of 5; 1 alone does not.
+    assert_eq!(status("w1"), "notified", "{}", v["changes"]);
+    assert_eq!(status("w2"), "notified");
+    assert_eq!(status("w3"), "not_notified");
+    assert_eq!(status("w4"), "not_notified");
+    assert!(change(&v, "w4")["why"].as_str().unwrap().contains(
+        "publishes $.requestParameters.weight, which the record lacks or holds no number in"
+    ));
+    let w4 = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["about"]["eventID"] == "w4")
+        .unwrap();
+    assert_eq!(w4["severity"], "info", "{w4}");
+}

@@ -884,7 +884,7 @@ fn assemble(
                         FindingKind::MetricValueFromField,
                         Severity::Info,
                         None,
-                        format!("the filter feeding {:?} publishes a field's value; the replay counts 1 per event", al.name),
+                        format!("the filter feeding {:?} publishes a field's value; each matching event publishes that field's number, and one without a number there publishes nothing (AWS does not document that case)", al.name),
                         "",
                     ));
                 }
@@ -1102,7 +1102,13 @@ fn assemble(
             .as_deref()
             .and_then(|al| model.assumption_for_name(al, o.time))
             .filter(|_| o.status == ChangeStatus::NotNotified)
-            .filter(|_| !unnotified.is_some_and(|u| u.blinds()));
+            .filter(|_| !unnotified.is_some_and(|u| u.blinds()))
+            .or_else(|| match unnotified {
+                Some(Unnotified::NoMetricValue(..)) => {
+                    Some("what AWS publishes for such a record is not documented".to_owned())
+                }
+                _ => None,
+            });
         let (severity, suffix) = match &assumed {
             Some(why) => (
                 Severity::Info,

@@ -124,6 +124,9 @@ pub enum Unnotified {
     /// The record is over 256 KB: CloudTrail never sent it to CloudWatch
     /// Logs.
     TooLarge(u64),
+    /// The filter's metric value is a field the record lacks, or holds no
+    /// number in.
+    NoMetricValue(String, String),
 }
 
 impl Unnotified {
@@ -162,6 +165,10 @@ impl fmt::Display for Unnotified {
                 write!(f, "the alarm had been in ALARM since {}", format_time(t))
             }
             Unnotified::NoAlarmWatches => f.write_str("no alarm watches a metric that matches it"),
+            Unnotified::NoMetricValue(name, path) => write!(
+                f,
+                "metric filter {name:?} publishes {path}, which the record lacks or holds no number in: ctreplay publishes nothing (AWS does not document this case)"
+            ),
             Unnotified::TooLarge(n) => write!(
                 f,
                 "the record is {n} bytes: CloudTrail does not send events over 256 KB to CloudWatch Logs"
@@ -348,9 +355,28 @@ fn replay_alarm(
             match f.at(d) {
                 None => why = Some(Unnotified::FilterAbsent(f.name.clone())),
                 Some(p) => {
-                    if plan.id(p).is_some_and(|id| e.filters.contains(&id)) {
-                        series.add(d.timestamp(), f.value.unwrap_or(1.0));
+                    let id = plan
+                        .id(p, &f.value_text)
+                        .filter(|id| e.filters.contains(id));
+                    // A field's number, or the filter's constant; a field
+                    // absent or not a number publishes nothing (AWS does
+                    // not document this case: docs/metric-and-alarm.md MF2).
+                    let value = id.and_then(|id| match f.value {
+                        Some(v) => Some(v),
+                        None => e
+                            .values
+                            .iter()
+                            .find(|(i, _)| *i == id)
+                            .and_then(|(_, v)| *v),
+                    });
+                    if let Some(v) = value {
+                        series.add(d.timestamp(), v);
                         hit = true;
+                    } else if id.is_some() {
+                        why = Some(Unnotified::NoMetricValue(
+                            f.name.clone(),
+                            f.value_text.clone(),
+                        ));
                     } else if why.is_none() {
                         why = Some(Unnotified::PatternMisses(f.name.clone()));
                     }

@@ -40,6 +40,22 @@ fn cond(c: &Cond, v: &BorrowedValue<'_>) -> bool {
     }
 }
 
+/// The first number the selector reaches (a JSON number, or a string
+/// that reads as one).
+pub(super) fn number_at(v: &BorrowedValue<'_>, steps: &[Step]) -> Option<f64> {
+    let mut out = None;
+    any(v, steps, &mut |n| {
+        out = match n {
+            BorrowedValue::String(s) => s.trim().parse::<f64>().ok(),
+            BorrowedValue::Static(s) => number(s),
+            _ => None,
+        }
+        .filter(|x| x.is_finite());
+        out.is_some()
+    });
+    out
+}
+
 /// Whether any value the selector reaches satisfies `f`.
 fn any(
     v: &BorrowedValue<'_>,

@@ -26,6 +26,44 @@ pub use named::{Filter, FilterId};
 /// Longest pattern AWS accepts, in characters (`docs/filter-patterns.md#limits`).
 pub const MAX_PATTERN_CHARS: usize = 1024;
 
+/// A metric filter's `metricValue` that names a field (`$.field`): the
+/// value each matching event publishes is that field's number.
+#[derive(Debug, Clone)]
+pub struct FieldValue {
+    path: String,
+    steps: Vec<Step>,
+}
+
+impl FieldValue {
+    /// Parse `$.a.b` (any selector a JSON pattern takes); None when
+    /// `text` is not a selector.
+    pub fn parse(text: &str) -> Option<FieldValue> {
+        let text = text.trim();
+        if !text.starts_with("$.") {
+            return None;
+        }
+        let p = Pattern::parse(&format!("{{ {text} IS NULL }}")).ok()?;
+        match p.json()? {
+            Expr::Cond(c) => Some(FieldValue {
+                path: text.to_owned(),
+                steps: c.selector.steps.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The selector as written.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The number the field holds in `v`; None when it is absent or not a
+    /// number.
+    pub fn read(&self, v: &BorrowedValue<'_>) -> Option<f64> {
+        eval::number_at(v, &self.steps)
+    }
+}
+
 /// Why AWS would refuse a pattern.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid filter pattern at column {column}: {reason}")]

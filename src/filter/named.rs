@@ -1,6 +1,6 @@
 //! A named filter pattern, and the id the scan gives it.
 
-use super::{presets, Pattern, PatternError};
+use super::{presets, FieldValue, Pattern, PatternError};
 
 /// A named filter pattern: a metric filter, a preset, or `--pattern`.
 #[derive(Debug, Clone)]
@@ -9,6 +9,9 @@ pub struct Filter {
     pub name: String,
     /// The parsed pattern.
     pub pattern: Pattern,
+    /// When its metric value is a field, the field: the scan reads its
+    /// number from each matching event.
+    pub value: Option<FieldValue>,
 }
 
 impl Filter {
@@ -17,6 +20,7 @@ impl Filter {
         Ok(Filter {
             name: name.to_owned(),
             pattern: Pattern::parse(pattern)?,
+            value: None,
         })
     }
 

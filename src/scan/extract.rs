@@ -85,6 +85,7 @@ pub fn extract(
         record,
         record_bytes: 0,
         filters: vec![],
+        values: vec![],
         request: None,
         why_unseen: None,
     }

@@ -283,6 +283,13 @@ impl Buffers {
             }
             match outcome {
                 Ok(matched) => {
+                    ev.values = matched
+                        .iter()
+                        .filter_map(|id| {
+                            let f = det.filters()[id.index()].value.as_ref()?;
+                            Some((*id, f.read(&value)))
+                        })
+                        .collect();
                     ev.filters = matched;
                     acc.events.push(ev);
                 }
