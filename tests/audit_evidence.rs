@@ -530,3 +530,21 @@ fn a_field_metric_value_publishes_the_fields_number() {
         .unwrap();
     assert_eq!(w4["severity"], "info", "{w4}");
 }
+
+#[test]
+fn pipeline_findings_name_the_events_behind_them() {
+    let dir = day_two();
+    let (v, _) = audit_json(&[
+        dir.path().to_str().unwrap(),
+        "--metric-filters",
+        &export("metric-filters.json"),
+        "--alarms",
+        &export("alarms.json"),
+    ]);
+    let deleted = findings(&v, "filter_deleted");
+    assert_eq!(deleted.len(), 1, "{}", v["findings"]);
+    assert_eq!(
+        deleted[0]["evidence"],
+        json!(["CloudTrail eventID e1 (DeleteMetricFilter at 2026-11-03T10:00:00Z)"])
+    );
+}

@@ -454,6 +454,43 @@ pub struct Audit {
     pub changes: Vec<ChangeOutcome>,
 }
 
+/// Name the CloudTrail events behind the pipeline findings (a blind
+/// window, actions disabled, an alarm or filter deleted): the changes at the
+/// finding's time whose effect opened it.
+fn attach_evidence(findings: &mut [Finding], changes: &[Change]) {
+    use timeline::Effect;
+    for f in findings.iter_mut().filter(|f| f.evidence.is_empty()) {
+        let Some(t) = f.time else { continue };
+        let opens = |e: &Effect| match f.kind {
+            FindingKind::BlindWindow => matches!(
+                e,
+                Effect::LoggingStopped(_)
+                    | Effect::TrailDeleted(_)
+                    | Effect::TrailLogGroup(_, None)
+                    | Effect::Selectors(_, false)
+            ),
+            FindingKind::ActionsDisabledWindow => matches!(e, Effect::ActionsDisabled(_)),
+            FindingKind::AlarmDeleted => matches!(e, Effect::AlarmsDeleted(_)),
+            FindingKind::FilterDeleted => {
+                matches!(e, Effect::FilterDeleted { .. } | Effect::LogGroupDeleted(_))
+            }
+            _ => false,
+        };
+        f.evidence = changes
+            .iter()
+            .filter(|c| c.time == t && opens(&c.effect))
+            .map(|c| {
+                format!(
+                    "CloudTrail eventID {} ({} at {})",
+                    c.id,
+                    c.event,
+                    format_time(&c.time)
+                )
+            })
+            .collect();
+    }
+}
+
 /// The CloudTrail event that caused `u` for change `o`: the latest one
 /// before it that opened the blind window.
 fn cause_evidence(u: &Unnotified, o: &ChangeOutcome, changes: &[Change]) -> Option<String> {
@@ -1142,6 +1179,7 @@ fn assemble(
             }),
         );
     }
+    attach_evidence(&mut findings, &changes);
     findings::grade(&mut findings, &inputs.benchmark);
     findings.sort();
     findings.dedup();
