@@ -17,11 +17,10 @@ use crate::alarm::State;
 use crate::event::format_time;
 use crate::exports::history::{Item, Kind};
 
-/// Counts of the matching.
+/// The verdicts the matching reached, counted; the audit's summary
+/// reports them as they are.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Counts {
-    /// Actual transitions into ALARM inside the replayed time span.
-    pub actual_notifications: u64,
+pub struct Verdicts {
     /// Fired and delivered.
     pub caught: u64,
     /// Fired, but the action failed or did not run.
@@ -30,11 +29,22 @@ pub struct Counts {
     pub missed: u64,
     /// Fired with no replayed cause.
     pub unexplained: u64,
-    /// Older than the history, past its end, or of an alarm elsewhere.
+    /// Replayed notifications the history cannot judge (older than it,
+    /// past its end, resting on an assumption, of an alarm elsewhere).
     pub unjudgeable: u64,
-    /// No transition, but not every parameter set expects one.
+    /// Replayed notifications the history does not show, but that not
+    /// every parameter set inside the intervals sends: not misses.
     pub uncertain: u64,
-    /// Actual transitions into ALARM outside the logs' coverage: not judged.
+}
+
+/// What the matching counted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// The verdicts.
+    pub verdicts: Verdicts,
+    /// Actual transitions into ALARM inside the logs' coverage.
+    pub actual_notifications: u64,
+    /// Actual transitions into ALARM outside it: not judged.
     pub actual_outside_logs: u64,
 }
 
@@ -119,7 +129,7 @@ pub fn judge(episodes: &mut [Episode], ctx: &Judging<'_>) -> (Counts, Vec<Findin
         // An episode the history cannot judge: never missed.
         let mut unjudgeable = |ep: &mut Episode, detail: String, fix: &str| {
             ep.verdict = EpisodeVerdict::Unjudgeable;
-            counts.unjudgeable += 1;
+            counts.verdicts.unjudgeable += 1;
             findings.push(
                 Finding::new(
                     FindingKind::Unjudgeable,
@@ -156,11 +166,11 @@ pub fn judge(episodes: &mut [Episode], ctx: &Judging<'_>) -> (Counts, Vec<Findin
                         succeeded: true, ..
                     }) => {
                         ep.verdict = EpisodeVerdict::Caught;
-                        counts.caught += 1;
+                        counts.verdicts.caught += 1;
                     }
                     other => {
                         ep.verdict = EpisodeVerdict::DeliveryFailed;
-                        counts.delivery_failed += 1;
+                        counts.verdicts.delivery_failed += 1;
                         let why = match (other, action) {
                             (Some(Kind::Action { target, .. }), Some(h)) => format!(
                                 "the action on {} failed: {}",
@@ -231,7 +241,7 @@ pub fn judge(episodes: &mut [Episode], ctx: &Judging<'_>) -> (Counts, Vec<Findin
             // for these changes: the absence in the history proves nothing.
             None if ep.notifies && !expected_everywhere(ep, rank, alternatives) => {
                 ep.verdict = EpisodeVerdict::Uncertain;
-                counts.uncertain += 1;
+                counts.verdicts.uncertain += 1;
                 let why = alternatives
                     .iter()
                     .find(|alt| !alt.sends(ep, rank))
@@ -251,7 +261,7 @@ pub fn judge(episodes: &mut [Episode], ctx: &Judging<'_>) -> (Counts, Vec<Findin
             }
             None => {
                 ep.verdict = EpisodeVerdict::Missed;
-                counts.missed += 1;
+                counts.verdicts.missed += 1;
                 findings.push(Finding::new(
                     FindingKind::Missed,
                     Severity::High,
@@ -303,7 +313,7 @@ pub fn judge(episodes: &mut [Episode], ctx: &Judging<'_>) -> (Counts, Vec<Findin
         match set {
             Some((_, t)) => findings.push(forced_finding(a, *t)),
             None => {
-                counts.unexplained += 1;
+                counts.verdicts.unexplained += 1;
                 findings.push(Finding::new(
                     FindingKind::Unexplained,
                     Severity::Info,

@@ -303,20 +303,10 @@ pub struct Summary {
     pub replayed_notifications_range: (u64, u64),
     /// Transitions into ALARM in the history (null without history).
     pub actual_notifications: Option<u64>,
-    /// Fired and delivered.
-    pub caught: u64,
-    /// Fired, delivery failed.
-    pub delivery_failed: u64,
-    /// Should have fired, did not.
-    pub missed: u64,
-    /// Fired without a replayed cause.
-    pub unexplained: u64,
-    /// Replayed notifications the history cannot judge (older than it,
-    /// past its end, resting on an assumption, of an alarm elsewhere).
-    pub unjudgeable: u64,
-    /// Replayed notifications the history does not show, but that not
-    /// every parameter set inside the intervals sends: not misses.
-    pub uncertain: u64,
+    /// caught, delivery_failed, missed, unexplained, unjudgeable,
+    /// uncertain (zero without history).
+    #[serde(flatten)]
+    pub verdicts: matching::Verdicts,
     /// Actual transitions into ALARM outside the logs' coverage (null
     /// without history): not judged, each listed as a finding.
     pub actual_outside_logs: Option<u64>,
@@ -803,7 +793,9 @@ fn judge_scope(audit: &mut Audit, inputs: &Inputs, foreign: &[(String, String)],
     let state = match audit.verdict {
         Verdict::Gaps => ControlState::Fail,
         Verdict::Inconclusive => ControlState::Unknown,
-        _ if audit.scope.hypothetical || s.unjudgeable + s.uncertain > 0 => ControlState::Unknown,
+        _ if audit.scope.hypothetical || s.verdicts.unjudgeable + s.verdicts.uncertain > 0 => {
+            ControlState::Unknown
+        }
         Verdict::Covered => ControlState::Pass,
     };
     audit.controls = [
@@ -1196,13 +1188,9 @@ fn assemble(
         coverage: (total > 0).then(|| notified as f64 / total as f64),
         replayed_notifications: replay.episodes.iter().filter(|e| e.notifies).count() as u64,
         replayed_notifications_range: counts_range,
-        uncertain: c.uncertain,
+
         actual_notifications: counts.map(|c| c.actual_notifications),
-        caught: c.caught,
-        delivery_failed: c.delivery_failed,
-        missed: c.missed,
-        unexplained: c.unexplained,
-        unjudgeable: c.unjudgeable,
+        verdicts: c.verdicts,
         actual_outside_logs: counts.map(|c| c.actual_outside_logs),
         gaps: findings.iter().filter(|f| f.severity.is_gap()).count() as u64,
     };

@@ -506,23 +506,25 @@ fn history_proof(h: DateTime<Utc>) -> String {
     )
 }
 
+/// The reason of an assumption in force before its instant, at `t`.
+fn assumed(before: &Option<(DateTime<Utc>, String)>, t: DateTime<Utc>) -> Option<&str> {
+    before
+        .as_ref()
+        .filter(|(until, _)| t < *until)
+        .map(|(_, why)| why.as_str())
+}
+
 impl AlarmModel {
     /// Why the configuration in force at `t` is assumed, when it is.
     pub fn assumption_at(&self, t: DateTime<Utc>) -> Option<&str> {
-        self.assumed_before
-            .as_ref()
-            .filter(|(until, _)| t < *until)
-            .map(|(_, why)| why.as_str())
+        assumed(&self.assumed_before, t)
     }
 }
 
 impl FilterModel {
     /// Why the pattern in force at `t` is assumed, when it is.
     pub fn assumption_at(&self, t: DateTime<Utc>) -> Option<&str> {
-        self.assumed_before
-            .as_ref()
-            .filter(|(until, _)| t < *until)
-            .map(|(_, why)| why.as_str())
+        assumed(&self.assumed_before, t)
     }
 }
 

@@ -178,12 +178,12 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
         Some(n) => {
             // Only the counts that are not zero: the JSON has them all.
             let parts: Vec<String> = [
-                (s.caught, "caught"),
-                (s.delivery_failed, "delivery failed"),
-                (s.missed, "missed"),
-                (s.uncertain, "uncertain"),
-                (s.unexplained, "unexplained"),
-                (s.unjudgeable, "not judgeable"),
+                (s.verdicts.caught, "caught"),
+                (s.verdicts.delivery_failed, "delivery failed"),
+                (s.verdicts.missed, "missed"),
+                (s.verdicts.uncertain, "uncertain"),
+                (s.verdicts.unexplained, "unexplained"),
+                (s.verdicts.unjudgeable, "not judgeable"),
             ]
             .iter()
             .filter(|(k, _)| *k > 0)

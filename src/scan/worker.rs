@@ -215,6 +215,7 @@ impl Buffers {
             let index = first_index + i as u64;
             let span = self.spans[i].clone();
             let span_len = span.len() as u64;
+            let bad = |reason: String| ObjectError::Record { index, reason };
             self.scratch.clear();
             self.scratch.extend_from_slice(&self.buf[span.clone()]);
             let value = match simd_json::to_borrowed_value_with_buffers(
@@ -223,10 +224,7 @@ impl Buffers {
             ) {
                 Ok(v) => v,
                 Err(e) => {
-                    errors.push(ObjectError::Record {
-                        index,
-                        reason: format!("invalid JSON: {e}"),
-                    });
+                    errors.push(bad(format!("invalid JSON: {e}")));
                     continue;
                 }
             };
@@ -244,18 +242,12 @@ impl Buffers {
             }
             let outcome = match (verdict, name) {
                 (_, None) if opts.validate => {
-                    errors.push(ObjectError::Record {
-                        index,
-                        reason: "no eventName string".into(),
-                    });
+                    errors.push(bad("no eventName string".into()));
                     continue;
                 }
                 (Verdict::Other, _) => {
                     if let (true, Err(e)) = (opts.validate, &time) {
-                        errors.push(ObjectError::Record {
-                            index,
-                            reason: e.to_string(),
-                        });
+                        errors.push(bad(e.to_string()));
                     }
                     continue;
                 }
@@ -266,10 +258,7 @@ impl Buffers {
             let time = match time {
                 Ok(t) => t,
                 Err(e) => {
-                    errors.push(ObjectError::Record {
-                        index,
-                        reason: format!("{name} matches, but {e}"),
-                    });
+                    errors.push(bad(format!("{name} matches, but {e}")));
                     continue;
                 }
             };
