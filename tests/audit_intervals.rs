@@ -222,3 +222,40 @@ proptest! {
         }
     }
 }
+
+/// The history pins the parameters: the caught notification bounds the
+/// delivery delay, and the alarm's leaving ALARM after its last datapoint
+/// bounds the evaluation range (the sample's alarm left at 12:43:07, its
+/// last change at 12:12: five to six periods of 300 s).
+#[test]
+fn the_history_calibrates_the_delay_and_the_range() {
+    let (v, _) = audit_json(&[
+        &export("sample"),
+        "--metric-filters",
+        &export("exports/audit/metric-filters.json"),
+        "--alarms",
+        &export("exports/audit/alarms.json"),
+        "--history",
+        &export("exports/audit/history-caught.json"),
+    ]);
+    let a = &v["assumptions"];
+    assert_eq!(
+        a["calibration"],
+        json!({"delivery_delay_seconds": [0, 251], "episodes": 1,
+               "evaluation_range_periods": [5, 6], "range_episodes": 1})
+    );
+    assert_eq!(
+        a["delivery_delay_seconds"], 251,
+        "the point estimate moved inside"
+    );
+    // Without history nothing is calibrated.
+    let (v, _) = audit_json(&[
+        &export("sample"),
+        "--metric-filters",
+        &export("exports/audit/metric-filters.json"),
+        "--alarms",
+        &export("exports/audit/alarms.json"),
+    ]);
+    assert_eq!(v["assumptions"]["calibration"], Value::Null);
+    assert_eq!(v["assumptions"]["delivery_delay_seconds"], 300);
+}

@@ -56,10 +56,13 @@ pub struct Assumptions {
     /// The interval of the evaluation lag: how long after its datapoint
     /// the transition can appear (`docs/metric-and-alarm.md` W4).
     pub evaluation_lag_range_seconds: (i64, i64),
-    /// The replay with the shortest possible evaluation range (N periods),
-    /// one end of the range's interval.
+    /// The replay with the shortest possible evaluation range (N periods,
+    /// or the calibrated lower bound), one end of the range's interval.
     #[serde(skip)]
     pub shortest_range: bool,
+    /// The evaluation range's bounds as the history calibrated them.
+    #[serde(skip)]
+    pub range_bounds: Option<(usize, usize)>,
     /// The delivery delay's interval as the history narrowed it, and the
     /// caught notifications that narrowed it (null without history, or
     /// when nothing was caught).
@@ -73,6 +76,12 @@ pub struct Calibration {
     pub delivery_delay_seconds: (i64, i64),
     /// How many caught notifications it rests on.
     pub episodes: u64,
+    /// The evaluation range's interval, in periods, from when the caught
+    /// alarm left ALARM after its last datapoint (null when the history
+    /// does not show it, or the alarms disagree).
+    pub evaluation_range_periods: Option<(usize, usize)>,
+    /// How many episodes that rests on.
+    pub range_episodes: u64,
 }
 
 /// Default interval of the delivery delay: 0 to 15 minutes
@@ -95,6 +104,7 @@ impl Default for Assumptions {
             delivery_delay_range_seconds: DEFAULT_DELIVERY_DELAY_RANGE_SECONDS,
             evaluation_lag_range_seconds: EVALUATION_LAG_RANGE_SECONDS,
             shortest_range: false,
+            range_bounds: None,
             calibration: None,
         }
     }
@@ -544,7 +554,12 @@ fn not_judged(inputs: &Inputs, model: &Model) -> Vec<NotJudged> {
 /// trail's delivery to CloudWatch Logs, not to an alarm, so one
 /// calibration serves every alarm. None when nothing was caught, or when
 /// the observations leave the prior interval.
-fn calibrate(episodes: &[Episode], a: &Assumptions) -> Option<Calibration> {
+fn calibrate(
+    episodes: &[Episode],
+    a: &Assumptions,
+    model: &Model,
+    history: &[Item],
+) -> Option<Calibration> {
     let observed: Vec<i64> = episodes
         .iter()
         .filter(|e| {
@@ -559,10 +574,75 @@ fn calibrate(episodes: &[Episode], a: &Assumptions) -> Option<Calibration> {
     let lo = observed.iter().min()? - a.evaluation_lag_range_seconds.1 - 120;
     let hi = *observed.iter().max()?;
     let range = (lo.max(prior_lo), hi.min(prior_hi));
-    (range.0 <= range.1).then_some(Calibration {
+    if range.0 > range.1 {
+        return None;
+    }
+    let (periods, range_episodes) = calibrate_range(episodes, a, range, model, history);
+    Some(Calibration {
         delivery_delay_seconds: range,
         episodes: observed.len() as u64,
+        evaluation_range_periods: periods,
+        range_episodes,
     })
+}
+
+/// What the history's leaving ALARM says of the evaluation range: the
+/// alarm leaves ALARM at the first evaluation whose range no longer holds
+/// its last datapoint, so `R × Period = OK − datapoint − 1 min − lag`, with
+/// the datapoint inside the calibrated delay and the lag inside its
+/// interval. Every caught episode of the alarm narrows `R`; alarms that
+/// disagree, or a range below N, leave it uncalibrated.
+fn calibrate_range(
+    episodes: &[Episode],
+    a: &Assumptions,
+    delay: (i64, i64),
+    model: &Model,
+    history: &[Item],
+) -> (Option<(usize, usize)>, u64) {
+    let mut bounds: Option<(i64, i64)> = None;
+    let mut n = 0;
+    for e in episodes
+        .iter()
+        .filter(|e| e.verdict == EpisodeVerdict::Caught)
+    {
+        let (Some(actual), Some(last)) = (e.actual, e.last_event) else {
+            continue;
+        };
+        let Some(cfg) = model
+            .alarms
+            .iter()
+            .find(|al| al.name == e.alarm)
+            .and_then(|al| al.at(e.start))
+        else {
+            continue;
+        };
+        let Ok(rule) = cfg.rule(None) else { continue };
+        let ok = history.iter().find(|i| {
+            i.alarm == e.alarm
+                && i.time > actual
+                && matches!(i.kind, crate::exports::history::Kind::StateUpdate { to, .. } if to != crate::alarm::State::Alarm)
+        });
+        let Some(ok) = ok else { continue };
+        let p = rule.period;
+        let since = |d: i64| (ok.time - last).num_seconds() - d - 60;
+        let lo = since(delay.1) - a.evaluation_lag_range_seconds.1;
+        let hi = since(delay.0) + 60;
+        let r = (
+            (lo + p - 1)
+                .div_euclid(p)
+                .max(rule.evaluation_periods as i64),
+            hi.div_euclid(p),
+        );
+        bounds = Some(match bounds {
+            None => r,
+            Some(b) => (b.0.max(r.0), b.1.min(r.1)),
+        });
+        n += 1;
+    }
+    match bounds {
+        Some((lo, hi)) if lo <= hi && lo >= 1 => (Some((lo as usize, hi as usize)), n),
+        _ => (None, n),
+    }
 }
 
 /// The parameter sets at the ends of the intervals, besides the point
@@ -1025,14 +1105,20 @@ fn assemble(
                     ..base
                 },
             );
-            if let Some(c) = calibrate(&first, &a) {
+            if let Some(c) = calibrate(&first, &a, model, h) {
                 a.calibration = Some(c);
                 a.delivery_delay_range_seconds = c.delivery_delay_seconds;
                 // A point estimate the history contradicts is moved inside.
                 let (lo, hi) = c.delivery_delay_seconds;
                 let point = a.delivery_delay_seconds.clamp(lo, hi);
-                if point != a.delivery_delay_seconds {
+                let known_range = a.evaluation_range_periods.is_some();
+                if point != a.delivery_delay_seconds
+                    || (c.evaluation_range_periods.is_some() && !known_range)
+                {
                     a.delivery_delay_seconds = point;
+                    if !known_range {
+                        a.range_bounds = c.evaluation_range_periods;
+                    }
                     replay = replay::run(model, plan, events, &a, span);
                 }
                 alternatives = alternatives_of(&a);

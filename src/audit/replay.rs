@@ -206,6 +206,9 @@ pub struct Episode {
         skip_serializing_if = "Option::is_none"
     )]
     pub actual: Option<DateTime<Utc>>,
+    /// eventTime of the latest of those (what keeps it in ALARM longest).
+    #[serde(skip)]
+    pub last_event: Option<DateTime<Utc>>,
     /// When the notification is expected, over every parameter set inside
     /// the intervals: the earliest and latest transition, plus the
     /// evaluation lag.
@@ -255,9 +258,12 @@ fn rule_of(
     a: &Assumptions,
 ) -> Result<crate::alarm::Rule, String> {
     let mut r = cfg.rule(a.evaluation_range_periods)?;
-    if a.shortest_range {
-        r.range = r.evaluation_periods;
-    }
+    let (lo, hi) = a.range_bounds.unwrap_or((r.evaluation_periods, usize::MAX));
+    r.range = if a.shortest_range {
+        lo.max(r.evaluation_periods)
+    } else {
+        r.range.clamp(lo, hi)
+    };
     Ok(r)
 }
 
@@ -530,6 +536,7 @@ fn replay_alarm(
                     end: None,
                     events: vec![],
                     first_event: None,
+                    last_event: None,
                     notifies,
                     why_silent: if notifies {
                         None
@@ -576,6 +583,10 @@ fn replay_alarm(
                 ep.first_event = Some(
                     ep.first_event
                         .map_or(events[i].time, |f| f.min(events[i].time)),
+                );
+                ep.last_event = Some(
+                    ep.last_event
+                        .map_or(events[i].time, |l| l.max(events[i].time)),
                 );
             }
         }

@@ -145,13 +145,18 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
     let (lo, hi) = a.delivery_delay_range_seconds;
     writeln!(
         out,
-        "  intervals: delay {lo}..{hi} s{}, lag {}..{} s, range N..assumed: {}..{} notification(s)",
+        "  intervals: delay {lo}..{hi} s{}, lag {}..{} s, range {}: {}..{} notification(s)",
         a.calibration.map_or(String::new(), |c| format!(
             " (from {} caught in the history)",
             c.episodes
         )),
         a.evaluation_lag_range_seconds.0,
         a.evaluation_lag_range_seconds.1,
+        a.calibration
+            .and_then(|c| c.evaluation_range_periods)
+            .map_or("N..assumed".to_owned(), |(lo, hi)| format!(
+                "{lo}..{hi} periods (calibrated)"
+            )),
         s.replayed_notifications_range.0,
         s.replayed_notifications_range.1,
     )?;
