@@ -103,7 +103,13 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
     let sel = config::selection(input)?;
     let opts = config::scan_options(input)?;
     let filters = match &args.metric_filters {
-        Some(file) => config::export_filters(file)?,
+        Some(file) => {
+            let (filters, skipped) = config::export_filters(file)?;
+            for s in skipped {
+                eprintln!("ctreplay: warning: {}", sanitize(&s));
+            }
+            filters
+        }
         None => vec![config::pattern_filter(&args.pattern)?],
     };
     let source = config::source(input)?;
@@ -144,7 +150,7 @@ fn run_audit(args: AuditArgs) -> Result<Exit> {
             );
         }
     }
-    let assumptions = config::assumptions(&args);
+    let assumptions = config::assumptions(&args)?;
     let source = config::source(input)?;
     let quiet = input.quiet;
     let started = Instant::now();

@@ -39,11 +39,17 @@ pub fn parse_cli(s: &str) -> Result<DateTime<Utc>, String> {
     ))
 }
 
-/// Parse a CloudTrail `eventTime`.
+/// Parse a CloudTrail `eventTime`, to whole seconds: output times are
+/// always `YYYY-MM-DDTHH:MM:SSZ`, so sub-second digits are dropped and a
+/// leap second (`23:59:60`) reads as `23:59:59`; a year outside 0000-9999
+/// is not a CloudTrail time and is refused.
 pub fn parse_event_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+    use chrono::{Datelike, Timelike};
+    let t = DateTime::parse_from_rfc3339(s).ok()?.with_timezone(&Utc);
+    if !(0..=9999).contains(&t.year()) {
+        return None;
+    }
+    t.with_nanosecond(0)
 }
 
 /// Parse any of the export dialects to UTC.
@@ -152,7 +158,16 @@ mod tests {
 
     #[test]
     fn event_times() {
-        assert!(parse_event_time("2023-07-10T12:10:01Z").is_some());
+        let fmt = |s| crate::event::format_time(&parse_event_time(s).unwrap());
+        assert_eq!(fmt("2023-07-10T12:10:01Z"), "2023-07-10T12:10:01Z");
+        assert_eq!(
+            fmt("2023-07-10T12:10:01.123456789Z"),
+            "2023-07-10T12:10:01Z"
+        );
+        assert_eq!(fmt("2016-12-31T23:59:60Z"), "2016-12-31T23:59:59Z");
+        assert_eq!(fmt("2023-07-10T14:10:01+02:00"), "2023-07-10T12:10:01Z");
         assert!(parse_event_time("10 July 2023").is_none());
+        assert!(parse_event_time("+10000-01-01T00:00:00Z").is_none());
+        assert!(parse_event_time("-0001-01-01T00:00:00Z").is_none());
     }
 }

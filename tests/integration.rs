@@ -10,6 +10,7 @@ mod audit_scope;
 mod bad_input;
 mod conformance;
 mod decoder_props;
+mod hostile;
 mod output;
 mod pattern_props;
 mod patterns_cli;

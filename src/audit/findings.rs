@@ -83,6 +83,8 @@ kinds! {
     MetricValueFromField => "metric_value_from_field",
     /// An alarm the state machine cannot replay.
     AlarmNotReplayable => "alarm_not_replayable",
+    /// A deployed pattern ctreplay cannot evaluate.
+    PatternNotEvaluated => "pattern_not_evaluated",
     /// A trail did not deliver for a while.
     BlindWindow => "blind_window",
     /// Alarm actions were disabled for a while.

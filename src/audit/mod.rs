@@ -1000,6 +1000,24 @@ fn assemble(
             }
         }
     }
+    for u in plan.unsupported() {
+        findings.push(
+            Finding::new(
+                FindingKind::PatternNotEvaluated,
+                Severity::Info,
+                None,
+                format!(
+                    "metric filter {:?} has the pattern {:?}, which AWS accepts and ctreplay cannot evaluate ({}); the changes it would have matched are judged without it",
+                    u.filter, u.pattern, u.error.reason
+                ),
+                "",
+            )
+            .about(findings::About {
+                filter: Some(u.filter.clone()),
+                ..findings::About::default()
+            }),
+        );
+    }
     for (name, why) in &replay.skipped {
         findings.push(Finding::new(
             FindingKind::AlarmNotReplayable,
@@ -1221,6 +1239,9 @@ fn assemble(
             .or_else(|| match unnotified {
                 Some(Unnotified::NoMetricValue(..)) => {
                     Some("what AWS publishes for such a record is not documented".to_owned())
+                }
+                Some(u @ Unnotified::PatternUnsupported(..)) if !u.blinds() => {
+                    Some("ctreplay cannot evaluate the pattern in force".to_owned())
                 }
                 _ => None,
             });

@@ -10,14 +10,19 @@ use crate::filter::{FieldValue, Filter, FilterId, PatternError};
 #[derive(Debug, Clone)]
 pub struct ScanPlan {
     filters: Vec<Filter>,
+    /// Patterns AWS accepted that ctreplay cannot evaluate: by filter, the
+    /// pattern and why.
+    unsupported: Vec<PlanError>,
 }
 
 /// A pattern of the model that does not parse.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("metric filter {filter:?}: {error}")]
 pub struct PlanError {
     /// The filter whose pattern it is.
     pub filter: String,
+    /// The pattern.
+    pub pattern: String,
     /// Why it does not parse.
     pub error: PatternError,
 }
@@ -28,6 +33,7 @@ impl ScanPlan {
     /// is named after the first filter that had the pattern.
     pub fn of(model: &Model) -> Result<ScanPlan, PlanError> {
         let mut filters: Vec<Filter> = Vec::new();
+        let mut unsupported: Vec<PlanError> = Vec::new();
         for f in &model.filters {
             let field = FieldValue::parse(&f.value_text);
             for p in f.patterns() {
@@ -35,15 +41,40 @@ impl ScanPlan {
                 if filters.iter().any(|g| same(g, p, path)) {
                     continue;
                 }
-                let mut filter = Filter::new(&f.name, p).map_err(|error| PlanError {
-                    filter: f.name.clone(),
-                    error,
-                })?;
+                // A deployed pattern ctreplay cannot parse (AWS accepted
+                // it) is reported and judged unknown; it never stops the
+                // audit.
+                let mut filter = match Filter::new(&f.name, p) {
+                    Ok(filter) => filter,
+                    Err(error) => {
+                        if !unsupported.iter().any(|u: &PlanError| u.pattern == p) {
+                            unsupported.push(PlanError {
+                                filter: f.name.clone(),
+                                pattern: p.to_owned(),
+                                error,
+                            });
+                        }
+                        continue;
+                    }
+                };
                 filter.value = field.clone();
                 filters.push(filter);
             }
         }
-        Ok(ScanPlan { filters })
+        Ok(ScanPlan {
+            filters,
+            unsupported,
+        })
+    }
+
+    /// The patterns the scan could not evaluate.
+    pub fn unsupported(&self) -> &[PlanError] {
+        &self.unsupported
+    }
+
+    /// Why `pattern` could not be evaluated, when it could not.
+    pub fn unsupported_why(&self, pattern: &str) -> Option<&PlanError> {
+        self.unsupported.iter().find(|u| u.pattern == pattern)
     }
 
     /// The filters to scan with, in id order.

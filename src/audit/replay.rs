@@ -127,6 +127,9 @@ pub enum Unnotified {
     /// The filter's metric value is a field the record lacks, or holds no
     /// number in.
     NoMetricValue(String, String),
+    /// The pattern in force is one AWS accepts and ctreplay cannot
+    /// evaluate: the filter's name, the pattern, and why.
+    PatternUnsupported(String, String, String),
 }
 
 impl Unnotified {
@@ -138,6 +141,14 @@ impl Unnotified {
             | Unnotified::FilterAbsent(_)
             | Unnotified::AlarmAbsent
             | Unnotified::TooLarge(_) => true,
+            // A space-delimited pattern splits the raw event on spaces;
+            // CloudTrail writes its JSON without them between fields, so
+            // such a pattern (other than `[]`, every event) in practice
+            // matches no CloudTrail record: the alarm was blind.
+            Unnotified::PatternUnsupported(_, p, _) => {
+                let p = p.trim();
+                p.starts_with('[') && p != "[]"
+            }
             Unnotified::Silent(s) => s.blinds(),
             _ => false,
         }
@@ -168,6 +179,10 @@ impl fmt::Display for Unnotified {
             Unnotified::NoMetricValue(name, path) => write!(
                 f,
                 "metric filter {name:?} publishes {path}, which the record lacks or holds no number in: ctreplay publishes nothing (AWS does not document this case)"
+            ),
+            Unnotified::PatternUnsupported(name, pattern, why) => write!(
+                f,
+                "the pattern of {name:?} in force then, {pattern:?}, cannot be evaluated ({why})"
             ),
             Unnotified::TooLarge(n) => write!(
                 f,
@@ -382,6 +397,12 @@ fn replay_alarm(
                         why = Some(Unnotified::NoMetricValue(
                             f.name.clone(),
                             f.value_text.clone(),
+                        ));
+                    } else if let Some(u) = plan.unsupported_why(p) {
+                        why = Some(Unnotified::PatternUnsupported(
+                            f.name.clone(),
+                            p.to_owned(),
+                            u.error.reason.clone(),
                         ));
                     } else if why.is_none() {
                         why = Some(Unnotified::PatternMisses(f.name.clone()));

@@ -15,6 +15,9 @@ use crate::source::local::LocalSource;
 use crate::source::s3::{S3Options, S3Source, S3Url};
 use crate::source::{Selection, Source, SourceError, TimeWindow};
 
+/// The most worker threads a scan starts.
+pub const MAX_THREADS: usize = 1024;
+
 /// Why the arguments cannot be turned into a run.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -70,8 +73,14 @@ pub fn selection(input: &Input) -> Result<Selection, ConfigError> {
 
 /// The limits, `--validate` and the threads.
 pub fn scan_options(input: &Input) -> Result<ScanOptions, ConfigError> {
-    if input.threads == Some(0) {
-        return Err(usage("--threads must be at least 1"));
+    match input.threads {
+        Some(0) => return Err(usage("--threads must be at least 1")),
+        Some(n) if n > MAX_THREADS => {
+            return Err(usage(format!(
+                "--threads {n}: at most {MAX_THREADS} (one per core is what helps)"
+            )))
+        }
+        _ => {}
     }
     Ok(ScanOptions {
         max_inflated: input.max_inflated_size.0,
@@ -140,8 +149,10 @@ pub fn pattern_filter(args: &PatternArgs) -> Result<Filter, ConfigError> {
 }
 
 /// Every filter of a describe-metric-filters export, under its name (with
-/// the log group when two share a name).
-pub fn export_filters(file: &Path) -> Result<Vec<Filter>, ConfigError> {
+/// the log group when two share a name), and the ones whose pattern AWS
+/// accepted but ctreplay cannot evaluate (a space-delimited pattern for VPC
+/// flow logs, say): reported, never a reason to stop.
+pub fn export_filters(file: &Path) -> Result<(Vec<Filter>, Vec<String>), ConfigError> {
     let exported = metric_filters::read(file)?;
     if exported.is_empty() {
         return Err(usage(format!(
@@ -150,6 +161,7 @@ pub fn export_filters(file: &Path) -> Result<Vec<Filter>, ConfigError> {
         )));
     }
     let mut out = Vec::new();
+    let mut skipped = Vec::new();
     for f in &exported {
         let shared = exported
             .iter()
@@ -160,14 +172,23 @@ pub fn export_filters(file: &Path) -> Result<Vec<Filter>, ConfigError> {
             (Some(group), true) => format!("{} ({group})", f.filter_name),
             _ => f.filter_name.clone(),
         };
-        let filter =
-            Filter::new(&name, &f.filter_pattern).map_err(|error| ConfigError::Pattern {
-                context: format!("{}: metric filter {:?}", file.display(), f.filter_name),
-                error,
-            })?;
-        out.push(filter);
+        match Filter::new(&name, &f.filter_pattern) {
+            Ok(filter) => out.push(filter),
+            Err(error) => skipped.push(format!(
+                "{}: metric filter {:?} is not evaluated: {error}",
+                file.display(),
+                f.filter_name
+            )),
+        }
     }
-    Ok(out)
+    if out.is_empty() {
+        return Err(usage(format!(
+            "{}: no metric filter of the export can be evaluated: {}",
+            file.display(),
+            skipped.join("; ")
+        )));
+    }
+    Ok((out, skipped))
 }
 
 /// What the audit compares against, and the names of alarms whose history
@@ -228,8 +249,19 @@ pub fn audit_inputs(args: &AuditArgs) -> Result<(Inputs, Vec<String>), ConfigErr
 }
 
 /// The replay and matching assumptions.
-pub fn assumptions(args: &AuditArgs) -> Assumptions {
-    Assumptions {
+pub fn assumptions(args: &AuditArgs) -> Result<Assumptions, ConfigError> {
+    if let Some(r) = args.evaluation_range {
+        if !(1..=10_080).contains(&r) {
+            return Err(usage(format!(
+                "--evaluation-range {r}: between 1 and 10080 periods"
+            )));
+        }
+    }
+    let (lo, hi) = (args.delivery_delay_min.0, args.delivery_delay_max.0);
+    if lo > hi {
+        return Err(usage("--delivery-delay-min is after --delivery-delay-max"));
+    }
+    Ok(Assumptions {
         delivery_delay_seconds: args.delivery_delay.0.num_seconds(),
         match_window_seconds: args.match_window.0.num_seconds(),
         evaluation_range_periods: args.evaluation_range,
@@ -238,5 +270,5 @@ pub fn assumptions(args: &AuditArgs) -> Assumptions {
             args.delivery_delay_max.0.num_seconds(),
         ),
         ..Assumptions::default()
-    }
+    })
 }

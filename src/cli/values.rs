@@ -6,6 +6,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+/// The longest duration the command line takes: ten years.
+pub const MAX_SPAN_SECONDS: i64 = 10 * 366 * 86_400;
+
 /// A duration given on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span(pub chrono::Duration);
@@ -25,14 +28,19 @@ impl FromStr for Span {
         let err = || format!("{s:?} is not a duration; use e.g. 90s, 20m, 2h, 1d");
         let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
         let n: i64 = num.parse().map_err(|_| err())?;
-        let secs = match unit {
-            "" | "s" => n,
-            "m" | "min" => n * 60,
-            "h" => n * 3600,
-            "d" => n * 86400,
+        let unit = match unit {
+            "" | "s" => 1,
+            "m" | "min" => 60,
+            "h" => 3600,
+            "d" => 86400,
             _ => return Err(err()),
         };
-        Ok(Span::seconds(secs))
+        // Ten years is more than any delivery delay or window means; past
+        // it, time arithmetic would overflow.
+        match n.checked_mul(unit) {
+            Some(secs) if secs <= MAX_SPAN_SECONDS => Ok(Span::seconds(secs)),
+            _ => Err(format!("{s:?} is longer than ten years")),
+        }
     }
 }
 
@@ -111,6 +119,9 @@ mod tests {
         assert_eq!("85MB".parse::<Size>().unwrap(), Size(85_000_000));
         assert_eq!("1GiB".parse::<Size>().unwrap(), Size(1 << 30));
         assert!("lots".parse::<Size>().is_err());
+        assert!("9223372036854775807".parse::<Span>().is_err());
+        assert!("99999999999d".parse::<Span>().is_err());
+        assert!("3650d".parse::<Span>().is_ok());
         for s in ["1h", "5m", "20m", "90s", "1d"] {
             assert_eq!(s.parse::<Span>().unwrap().to_string(), s);
         }

@@ -140,6 +140,32 @@ impl MetricAlarm {
             .evaluation_periods
             .ok_or("no EvaluationPeriods")?
             .max(1);
+        // AWS's limits: Period x EvaluationPeriods at most 7 days, and 1 day
+        // for periods under an hour
+        // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+        // Past them the export is not one AWS would hold; refusing also
+        // bounds the replay's work per evaluation.
+        let limit: i64 = if period < 3600 { 86_400 } else { 604_800 };
+        let total = (n as i64).checked_mul(period);
+        if total.is_none_or(|t| t > limit) {
+            return Err(format!(
+                "Period {period} x EvaluationPeriods {n} is over AWS's limit of {limit} s"
+            ));
+        }
+        if let Some(m) = self.datapoints_to_alarm {
+            if m == 0 || m > n {
+                return Err(format!(
+                    "DatapointsToAlarm {m} is not between 1 and EvaluationPeriods {n}"
+                ));
+            }
+        }
+        if let Some(r) = range {
+            if r < n || (r as i64).saturating_mul(period) > 2 * limit {
+                return Err(format!(
+                    "an evaluation range of {r} periods of {period} s is not between EvaluationPeriods {n} and twice AWS's {limit} s"
+                ));
+            }
+        }
         Ok(Rule {
             period,
             evaluation_periods: n,

@@ -42,8 +42,19 @@ pub(super) fn compile(body: &str) -> Result<Regex, RegexError> {
     }
     let mut out = String::with_capacity(body.len() + 16);
     let mut chars = body.char_indices().peekable();
+    // Inside a bracket class `{` is a literal, not a repetition.
+    let mut in_class = false;
     while let Some((i, c)) = chars.next() {
         match c {
+            '[' if !in_class => {
+                in_class = true;
+                out.push('[');
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(']');
+            }
+            '{' if in_class => out.push_str("\\{"),
             '(' | ')' => {
                 return Err(err(
                     i,
@@ -117,6 +128,10 @@ mod tests {
         assert!(compile("Trail").unwrap().is_match(b"UpdateTrail"));
         assert!(compile("^a{,2}$").unwrap().is_match(b"aa"));
         assert!(!compile("^a{,2}$").unwrap().is_match(b"aaa"));
+        // In a class `{,` is two literals, not a repetition.
+        let class = compile("^[{,]$").unwrap();
+        assert!(class.is_match(b"{") && class.is_match(b","));
+        assert!(!class.is_match(b"0"));
         assert!(compile("\\w+\\.\\d").unwrap().is_match(b"ab.1"));
         assert!(!compile("^\\w$").unwrap().is_match("é".as_bytes()));
         assert!(compile("[\\w-]+#").unwrap().is_match(b"a-b#"));

@@ -35,8 +35,23 @@ fn row(e: &Event, view: &View<'_>, with_filters: bool) -> Vec<String> {
     ]
     .into_iter()
     .take(if with_filters { 9 } else { 8 })
-    .map(|s| sanitize(&s).into_owned())
+    .map(|s| clip(&sanitize(&s)))
     .collect()
+}
+
+/// Longest cell of the text tables, in characters. Log fields are the
+/// caller's to choose (a thousand group ids, escaped control characters);
+/// the JSON keeps them whole.
+const CELL: usize = 200;
+
+/// `s`, cut to [`CELL`] characters with a marker that says how much more.
+fn clip(s: &str) -> String {
+    let n = s.chars().count();
+    if n <= CELL {
+        return s.to_owned();
+    }
+    let kept: String = s.chars().take(CELL).collect();
+    format!("{kept}...[+{} chars]", n - CELL)
 }
 
 const HEADER: [&str; 9] = [
@@ -68,10 +83,11 @@ fn table(
     let line = |out: &mut dyn Write, cells: &[&str]| -> io::Result<()> {
         let mut s = String::new();
         for (i, (c, w)) in cells.iter().zip(&width).enumerate() {
-            if i + 1 == cells.len() {
-                s.push_str(c);
-            } else {
-                s.push_str(&format!("{c:<w$}  "));
+            s.push_str(c);
+            if i + 1 < cells.len() {
+                // Padded by hand: a format width is at most 65,535.
+                let pad = w.saturating_sub(c.chars().count()) + 2;
+                s.extend(std::iter::repeat_n(' ', pad));
             }
         }
         writeln!(out, "{}", s.trim_end())
@@ -168,7 +184,9 @@ pub(super) fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
         s.matched, s.matched_failed_calls, s.duplicates_dropped
     )?;
     for (name, n) in &s.matched_by_event {
-        writeln!(out, "    {name:<32} {n}")?;
+        let name = clip(&sanitize(name));
+        let pad = 32usize.saturating_sub(name.chars().count());
+        writeln!(out, "    {name}{} {n}", " ".repeat(pad))?;
     }
     if !s.matched_by_account.is_empty() {
         let per = |m: &std::collections::BTreeMap<String, u64>| {

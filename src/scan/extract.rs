@@ -36,7 +36,10 @@ impl std::fmt::Display for FieldError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             FieldError::NoTime => write!(f, "has no eventTime string"),
-            FieldError::BadTime(s) => write!(f, "eventTime {s:?} is not an RFC 3339 timestamp"),
+            FieldError::BadTime(s) => write!(
+                f,
+                "eventTime {s:?} is not an RFC 3339 timestamp of years 0000-9999"
+            ),
         }
     }
 }

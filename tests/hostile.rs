@@ -1,0 +1,292 @@
+//! Hostile input, by class: logs, exports and flags chosen by an attacker
+//! never crash, hang or inject, and nothing readable is dropped silently.
+
+use serde_json::{json, Value};
+
+use crate::util::{audit_json, ctreplay, scan_json, testdata, write_gz};
+
+fn record(time: &str, name: &str, id: &str, request: Value, extra: Value) -> Value {
+    let mut r = json!({
+        "eventVersion": "1.10", "eventTime": time, "eventSource": "ec2.amazonaws.com", "eventName": name,
+        "awsRegion": "us-east-1", "sourceIPAddress": "198.51.100.7", "userAgent": "aws-cli/2.15",
+        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::123837392027:user/mallory", "accountId": "123837392027"},
+        "requestParameters": request, "responseElements": null, "eventID": id,
+        "readOnly": false, "eventType": "AwsApiCall", "recipientAccountId": "123837392027"
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        r[k] = v.clone();
+    }
+    r
+}
+
+fn trail(records: Vec<Value>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_gz(
+        &dir.path().join("AWSLogs/123837392027/CloudTrail/us-east-1/2026/11/02/123837392027_CloudTrail_us-east-1_20261102T1205Z_abcdefABCDEF0123.json.gz"),
+        json!({ "Records": records }).to_string().as_bytes(),
+    );
+    dir
+}
+
+#[test]
+fn cells_wider_than_a_format_width_do_not_panic() {
+    // Every ESC escapes to six characters: 11,000 of them make a cell of
+    // 66,000, past the 65,535 a format width can be.
+    let name = "\u{1b}".repeat(11_000);
+    let ids: Vec<Value> = (0..1000)
+        .map(|i| json!({"resourceId": format!("sg-{i:017x}{}", "f".repeat(40))}))
+        .collect();
+    let dir = trail(vec![
+        record(
+            "2026-11-02T12:00:00Z",
+            "CreateSecurityGroup",
+            "e1",
+            json!({"groupName": name}),
+            json!({"errorCode": "Client.InvalidParameterValue", "errorMessage": "bad"}),
+        ),
+        record(
+            "2026-11-02T12:01:00Z",
+            "CreateTags",
+            "e2",
+            json!({"resourcesSet": {"items": ids}}),
+            json!({"errorCode": "Client.UnauthorizedOperation"}),
+        ),
+    ]);
+    for format in ["text", "csv"] {
+        let out = ctreplay(&[
+            "scan",
+            "-q",
+            "--format",
+            format,
+            dir.path().to_str().unwrap(),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(!text.contains('\u{1b}'), "{format}: raw ESC in the output");
+        if format == "text" {
+            assert!(
+                text.contains("...[+"),
+                "a clipped cell says how much is left"
+            );
+        }
+    }
+    let out = ctreplay(&["audit", "-q", dir.path().to_str().unwrap()]);
+    assert!(matches!(out.status.code(), Some(0 | 3)), "{:?}", out.status);
+}
+
+#[test]
+fn csv_cells_are_never_formulas() {
+    let dir = trail(vec![record(
+        "2026-11-02T12:00:00Z",
+        "AuthorizeSecurityGroupIngress",
+        "e1",
+        json!({"groupId": "sg-1"}),
+        json!({"userAgent": "=HYPERLINK(\"http://evil.example\",\"x\")"}),
+    )]);
+    let out = ctreplay(&[
+        "scan",
+        "-q",
+        "--format",
+        "csv",
+        dir.path().to_str().unwrap(),
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\"'=HYPERLINK("), "{text}");
+    assert!(!text.contains(",=HYPERLINK"), "{text}");
+}
+
+#[test]
+fn a_space_delimited_filter_never_stops_the_run() {
+    let dir = trail(vec![
+        record(
+            "2026-11-02T10:00:00Z",
+            "PutMetricFilter",
+            "c1",
+            json!({
+                "logGroupName": "aws-cloudtrail-logs-123837392027-1a2b3c4d",
+                "filterName": "CIS-4.10-SecurityGroupChanges",
+                "filterPattern": "[version, account, eni, source, destination, srcport, destport=22, ...]",
+                "metricTransformations": [{"metricName": "SecurityGroupEventCount", "metricNamespace": "CISBenchmark", "metricValue": "1"}]
+            }),
+            json!({"eventSource": "logs.amazonaws.com"}),
+        ),
+        record(
+            "2026-11-02T10:10:00Z",
+            "AuthorizeSecurityGroupIngress",
+            "a1",
+            json!({"groupId": "sg-1"}),
+            json!({}),
+        ),
+    ]);
+    // An export with a VPC flow-log filter beside the security-group one.
+    let filters = tempfile::tempdir().unwrap();
+    let mut export: Value = serde_json::from_str(
+        &std::fs::read_to_string(testdata("exports/day-1/metric-filters.json")).unwrap(),
+    )
+    .unwrap();
+    let mut flow = export["metricFilters"][0].clone();
+    flow["filterName"] = json!("ssh-rejects");
+    flow["filterPattern"] = json!("[version, account, eni, source, destination, srcport, destport=22, protocol, packets, bytes, start, end, action=REJECT, status]");
+    flow["logGroupName"] = json!("vpc-flow-logs");
+    export["metricFilters"].as_array_mut().unwrap().push(flow);
+    let f = filters.path().join("filters.json");
+    std::fs::write(&f, export.to_string()).unwrap();
+    let f = f.to_str().unwrap();
+
+    let out = ctreplay(&[
+        "scan",
+        "-q",
+        "--metric-filters",
+        f,
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"ssh-rejects\" is not evaluated"));
+
+    let (v, code) = audit_json(&[
+        dir.path().to_str().unwrap(),
+        "--metric-filters",
+        f,
+        "--alarms",
+        testdata("exports/day-1/alarms.json").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 3, "{}", v["findings"]);
+    let a1 = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["eventID"] == "a1")
+        .unwrap();
+    assert_eq!(a1["status"], "not_notified");
+    assert!(
+        a1["why"].as_str().unwrap().contains("cannot be evaluated"),
+        "{a1}"
+    );
+    let kinds: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"pattern_not_evaluated"), "{kinds:?}");
+    assert!(
+        kinds.contains(&"change_while_blind"),
+        "the weakened filter blinded the alarm: {kinds:?}"
+    );
+}
+
+#[test]
+fn alarm_exports_and_flags_past_aws_limits_are_refused_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(testdata("exports/audit/alarms.json")).unwrap();
+    for (from, to) in [
+        (
+            "\"EvaluationPeriods\": 1,",
+            "\"EvaluationPeriods\": 1000000000,",
+        ),
+        ("\"Period\": 300,", "\"Period\": 600000000000,"),
+        ("\"DatapointsToAlarm\": 1,", "\"DatapointsToAlarm\": 7,"),
+    ] {
+        let p = dir.path().join("alarms.json");
+        std::fs::write(&p, base.replace(from, to)).unwrap();
+        let (v, code) = audit_json(&[
+            testdata("sample").to_str().unwrap(),
+            "--metric-filters",
+            testdata("exports/audit/metric-filters.json")
+                .to_str()
+                .unwrap(),
+            "--alarms",
+            p.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 3, "{to}");
+        assert!(
+            v["findings"].to_string().contains("alarm_not_replayable"),
+            "{to}"
+        );
+    }
+    let sample = testdata("sample");
+    let sample = sample.to_str().unwrap();
+    for args in [
+        vec!["audit", "-q", sample, "--evaluation-range", "1000000000"],
+        vec![
+            "audit",
+            "-q",
+            sample,
+            "--delivery-delay",
+            "9223372036854775807",
+        ],
+        vec![
+            "scan",
+            "-q",
+            sample,
+            "--delivery-skew",
+            "9223372036854775807",
+        ],
+        vec!["audit", "-q", sample, "--match-window", "99999999999d"],
+        vec!["scan", "-q", sample, "--threads", "5000"],
+        vec![
+            "audit",
+            "-q",
+            sample,
+            "--delivery-delay-min",
+            "20m",
+            "--delivery-delay-max",
+            "10m",
+        ],
+    ] {
+        let out = ctreplay(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.stderr.is_empty(), "{args:?}: says why");
+    }
+}
+
+#[test]
+fn event_times_come_out_in_one_format() {
+    let dir = trail(vec![
+        record(
+            "2026-11-02T12:00:00.123456789Z",
+            "CreateSecurityGroup",
+            "n1",
+            json!({}),
+            json!({}),
+        ),
+        record(
+            "2016-12-31T23:59:60Z",
+            "CreateSecurityGroup",
+            "n2",
+            json!({}),
+            json!({}),
+        ),
+        record(
+            "+10000-01-01T00:00:00Z",
+            "CreateSecurityGroup",
+            "n3",
+            json!({}),
+            json!({}),
+        ),
+    ]);
+    let (v, code) = scan_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 2, "the year-10000 record is reported");
+    let times: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["eventTime"].as_str().unwrap())
+        .collect();
+    assert_eq!(times, ["2016-12-31T23:59:59Z", "2026-11-02T12:00:00Z"]);
+    assert!(
+        v["errors"].to_string().contains("years 0000-9999"),
+        "{}",
+        v["errors"]
+    );
+}
