@@ -290,3 +290,51 @@ fn event_times_come_out_in_one_format() {
         v["errors"]
     );
 }
+
+/// A filter with a defaultValue makes the metric dense over the logs' span;
+/// one record stamped in the year 1000 must not make the replay hold a
+/// datapoint per minute of a millennium (it used to need ~40 GB).
+#[test]
+fn a_dense_metric_over_a_millennium_costs_what_its_events_cost() {
+    let dir = trail(vec![
+        record(
+            "1000-01-01T00:00:00Z",
+            "DescribeInstances",
+            "old",
+            json!({}),
+            json!({}),
+        ),
+        record(
+            "2026-11-02T12:00:00Z",
+            "CreateSecurityGroup",
+            "c1",
+            json!({"groupName": "x"}),
+            json!({}),
+        ),
+    ]);
+    let filters = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(testdata("exports/day-1/metric-filters.json"))
+        .unwrap()
+        .replace(
+            "\"metricValue\": \"1\"",
+            "\"metricValue\": \"1\", \"defaultValue\": 0.0",
+        );
+    let f = filters.path().join("filters.json");
+    std::fs::write(&f, text).unwrap();
+    let (v, code) = audit_json(&[
+        dir.path().to_str().unwrap(),
+        "--metric-filters",
+        f.to_str().unwrap(),
+        "--alarms",
+        testdata("exports/day-1/alarms.json").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{}", v["findings"]);
+    assert_eq!(v["scope"]["log_span"]["from"], "1000-01-01T00:00:00Z");
+    let c1 = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["eventID"] == "c1")
+        .unwrap();
+    assert_eq!(c1["status"], "notified", "{c1}");
+}

@@ -180,7 +180,14 @@ fn premature(newest_n: &[Option<(bool, f64)>], m: usize) -> bool {
 pub fn instants(r: &Rule, series: &Series, from: i64, to: i64) -> Vec<i64> {
     let reach = r.range.max(r.evaluation_periods) as i64 * r.period;
     let mut out = vec![from.div_euclid(60) * 60];
-    for m in series.minutes() {
+    // A default value is steady between datapoints: what can change is at
+    // its start and when it ends (and leaves the range).
+    let mut minutes: Vec<i64> = series.minutes().collect();
+    if let Some((lo, hi)) = series.dense_span() {
+        minutes.extend([lo - 60, hi + 60]);
+        minutes.sort_unstable();
+    }
+    for m in minutes {
         let start = (m + 60).max(*out.last().expect("from") + 60);
         let mut t = start;
         while t <= m + 60 + reach && t <= to {
@@ -189,6 +196,7 @@ pub fn instants(r: &Rule, series: &Series, from: i64, to: i64) -> Vec<i64> {
         }
     }
     out.retain(|&t| t >= from && t <= to);
+    out.sort_unstable();
     out.dedup();
     out
 }

@@ -256,10 +256,23 @@ impl Agg {
     }
 }
 
-/// A metric: minute start (epoch seconds) -> aggregate.
+/// A metric: minute start (epoch seconds) -> aggregate, and optionally a
+/// default value for every minute of a span that holds no datapoint (a
+/// metric filter's `defaultValue`). The default is kept as one run, not a
+/// datapoint per minute, so memory and time follow the datapoints, not the
+/// calendar.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Series {
     minutes: BTreeMap<i64, Agg>,
+    dense: Option<Dense>,
+}
+
+/// `value` in every minute of `[from, to]` (minute starts) without data.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Dense {
+    from: i64,
+    to: i64,
+    value: f64,
 }
 
 impl Series {
@@ -270,13 +283,51 @@ impl Series {
         self.minutes.entry(m).and_modify(|x| x.add(&a)).or_insert(a);
     }
 
+    /// Publish `value` in every minute of `[from, to]` that has no
+    /// datapoint.
+    pub fn set_default(&mut self, from: i64, to: i64, value: f64) {
+        let from = from.div_euclid(60) * 60;
+        let to = to.div_euclid(60) * 60;
+        self.dense = (from <= to).then_some(Dense { from, to, value });
+    }
+
+    /// The span of the default value, when there is one.
+    pub fn dense_span(&self) -> Option<(i64, i64)> {
+        self.dense.map(|d| (d.from, d.to))
+    }
+
     /// The aggregate of `[from, to)`; None when no datapoint falls there.
     pub fn window(&self, from: i64, to: i64) -> Option<Agg> {
         let mut out: Option<Agg> = None;
-        for a in self.minutes.range(from..to).map(|(_, a)| a) {
+        let mut explicit_in_dense = 0i64;
+        for (m, a) in self.minutes.range(from..to) {
+            if self.dense.is_some_and(|d| *m >= d.from && *m <= d.to) {
+                explicit_in_dense += 1;
+            }
             match &mut out {
                 Some(o) => o.add(a),
                 None => out = Some(*a),
+            }
+        }
+        if let Some(d) = self.dense {
+            // Minute starts in [from, to) ∩ [d.from, d.to].
+            let lo = from.max(d.from);
+            let hi = (to - 1).min(d.to);
+            if lo <= hi {
+                let first = lo.div_euclid(60) * 60 + if lo % 60 == 0 { 0 } else { 60 };
+                let n = if first > hi { 0 } else { (hi - first) / 60 + 1 } - explicit_in_dense;
+                if n > 0 {
+                    let agg = Agg {
+                        sum: d.value * n as f64,
+                        count: n as f64,
+                        min: d.value,
+                        max: d.value,
+                    };
+                    match &mut out {
+                        Some(o) => o.add(&agg),
+                        None => out = Some(agg),
+                    }
+                }
             }
         }
         out
@@ -295,5 +346,29 @@ impl Series {
     /// Whether the metric has no data at all.
     pub fn is_empty(&self) -> bool {
         self.minutes.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_default_fills_the_minutes_without_data() {
+        let mut s = Series::default();
+        s.add(600, 5.0);
+        s.set_default(0, 1140, 0.5); // minutes 0..=19, one with data
+        let w = s.window(0, 1200).unwrap();
+        assert_eq!(w.count, 20.0);
+        assert_eq!(w.sum, 5.0 + 19.0 * 0.5);
+        assert_eq!((w.min, w.max), (0.5, 5.0));
+        // Partly outside the default's span.
+        let w = s.window(1080, 1500).unwrap();
+        assert_eq!(w.count, 2.0);
+        assert!(s.window(1200, 1800).is_none());
+        // A millennium of defaults is one run.
+        let mut big = Series::default();
+        big.set_default(-30_610_224_000, 1_793_000_000, 0.0);
+        assert_eq!(big.window(0, 600).unwrap().count, 10.0);
     }
 }

@@ -476,9 +476,17 @@ fn attach_evidence(findings: &mut [Finding], changes: &[Change]) {
             }
             _ => false,
         };
+        // The change must name the trail, alarm or filter the finding is about.
+        let names = |e: &Effect| match e {
+            Effect::LoggingStopped(n)
+            | Effect::TrailDeleted(n)
+            | Effect::TrailLogGroup(n, _)
+            | Effect::Selectors(n, _) => f.detail.contains(&format!("trail {n} ")),
+            _ => true,
+        };
         f.evidence = changes
             .iter()
-            .filter(|c| c.time == t && opens(&c.effect))
+            .filter(|c| c.time == t && opens(&c.effect) && names(&c.effect))
             .map(|c| {
                 format!(
                     "CloudTrail eventID {} ({} at {})",

@@ -313,20 +313,17 @@ pub fn run(
 /// dense and missing-data handling no longer applies.
 fn add_defaults(
     series: &mut Series,
-    matched: &std::collections::BTreeSet<i64>,
     value: f64,
     span: (DateTime<Utc>, DateTime<Utc>),
     delay: Duration,
 ) {
-    let from = (span.0 + delay).timestamp().div_euclid(60) * 60;
-    let to = (span.1 + delay).timestamp();
-    let mut m = from;
-    while m <= to {
-        if !matched.contains(&m) {
-            series.add(m, value);
-        }
-        m += 60;
-    }
+    // One run, not a datapoint per minute: the cost follows the matches,
+    // not the calendar (an eventTime in year 1000 must not cost gigabytes).
+    series.set_default(
+        (span.0 + delay).timestamp(),
+        (span.1 + delay).timestamp(),
+        value,
+    );
 }
 
 fn replay_alarm(
@@ -421,11 +418,16 @@ fn replay_alarm(
     // their end nothing is known, so the replay stops there.
     let mut dense_until = None;
     if let (Some(span), Some(v)) = (span, linked.iter().find_map(|f| f.default_value)) {
-        add_defaults(&mut series, &matched_minutes, v, span, delay);
+        add_defaults(&mut series, v, span, delay);
         dense_until = Some((span.1 + delay).timestamp());
     }
     // Evaluate.
-    let first_data = series.minutes().next();
+    let first_data = series
+        .minutes()
+        .next()
+        .into_iter()
+        .chain(series.dense_span().map(|d| d.0))
+        .min();
     let changes: Vec<i64> = alarm
         .versions
         .iter()
