@@ -338,3 +338,22 @@ fn a_dense_metric_over_a_millennium_costs_what_its_events_cost() {
         .unwrap();
     assert_eq!(c1["status"], "notified", "{c1}");
 }
+
+/// File names that differ only in bytes that are not UTF-8 are two
+/// objects, not one (paths are kept as the OS gives them).
+#[cfg(unix)]
+#[test]
+fn names_differing_in_invalid_utf8_are_two_objects() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    for (byte, id) in [(0xfe_u8, "a"), (0xff, "b")] {
+        let bytes = [b'x', byte, b'.', b'j', b's', b'o', b'n'];
+        let name = std::ffi::OsStr::from_bytes(&bytes);
+        let doc = json!({"Records": [record("2026-11-02T12:00:00Z", "CreateSecurityGroup", id, json!({}), json!({}))]});
+        std::fs::write(dir.path().join(name), doc.to_string()).unwrap();
+    }
+    let (v, code) = scan_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(v["summary"]["objects_scanned"], 2, "{}", v["summary"]);
+    assert_eq!(v["events"].as_array().unwrap().len(), 2);
+}

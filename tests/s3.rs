@@ -297,6 +297,47 @@ fn listing_pages_past_1000_keys() {
     assert_eq!(v["events"][0]["eventID"], "e777");
 }
 
+/// A key with a control character (an attacker who can write to the
+/// bucket chooses key names) must not hide the keys beside it: listings are
+/// asked for URL-encoded and decoded.
+#[test]
+fn a_key_with_a_control_character_hides_nothing() {
+    let dir = "AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/02/";
+    let objects = vec![
+        (
+            format!("{dir}111122223333_CloudTrail_eu-west-1_20261102T1000Z_plain.json.gz"),
+            object(&[record(
+                "2026-11-02T09:58:00Z",
+                "DeleteSecurityGroup",
+                "plain",
+            )]),
+        ),
+        (
+            format!("{dir}111122223333_CloudTrail_eu-west-1_20261102T1000Z_b\u{1}ad +key.json.gz"),
+            object(&[record("2026-11-02T09:59:00Z", "CreateSecurityGroup", "odd")]),
+        ),
+    ];
+    let bucket = bucket_with("controlkey", objects);
+    let out = run_s3(
+        &["scan", "-f", "json", &format!("s3://{bucket}/AWSLogs/")],
+        None,
+    );
+    let v = json_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", v["errors"]);
+    assert_eq!(v["summary"]["objects_scanned"], 2, "{}", v["summary"]);
+    let ids: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["eventID"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["plain", "odd"]);
+    assert!(v["events"][1]["object"]
+        .as_str()
+        .unwrap()
+        .contains("b\u{1}ad +key"));
+}
+
 #[test]
 fn corrupt_objects_are_reported_by_key_and_the_scan_goes_on() {
     let day = "AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/02/";

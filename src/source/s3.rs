@@ -206,6 +206,10 @@ impl Lister {
                 .list_objects_v2()
                 .bucket(&self.bucket)
                 .prefix(prefix)
+                // A key with a character XML 1.0 cannot carry (a control
+                // character) would make the whole page unparseable and hide
+                // every key beside it: ask S3 to URL-encode keys instead.
+                .encoding_type(aws_sdk_s3::types::EncodingType::Url)
                 .set_continuation_token(token.take());
             if delimited {
                 req = req.delimiter("/");
@@ -231,6 +235,7 @@ impl Lister {
             };
             for o in page.contents() {
                 let Some(key) = o.key() else { continue };
+                let key = &url_decode(key);
                 // As when walking local folders: only JSON objects.
                 if !(key.ends_with(".json.gz") || key.ends_with(".json")) {
                     continue;
@@ -250,7 +255,7 @@ impl Lister {
             children.extend(
                 page.common_prefixes()
                     .iter()
-                    .filter_map(|p| p.prefix().map(str::to_owned)),
+                    .filter_map(|p| p.prefix().map(url_decode)),
             );
             match page.next_continuation_token() {
                 Some(t) if page.is_truncated() == Some(true) => token = Some(t.to_owned()),
@@ -326,6 +331,16 @@ async fn list_all(
         frontier.sort();
     }
     Ok(())
+}
+
+/// A key or prefix of a listing made with `encoding-type=url`: S3 encodes
+/// it as a form value (`+` for a space, `%XX` for the rest), as the AWS
+/// SDKs that decode it read it.
+fn url_decode(s: &str) -> String {
+    let plus = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&plus)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Reads one object's body as it streams in.
@@ -592,5 +607,9 @@ mod tests {
         assert_eq!(S3Url::parse("s3://b").unwrap().unwrap().prefix, "");
         assert!(S3Url::parse("s3:///x").unwrap().is_err());
         assert!(S3Url::parse("/local").is_none());
+        assert_eq!(
+            url_decode("AWSLogs/a%1Bb+c%2Bd.json.gz"),
+            "AWSLogs/a\u{1b}b c+d.json.gz"
+        );
     }
 }
