@@ -2,9 +2,10 @@
 //! matches: which 300-second periods breach, and how many ALARM
 //! notifications the state machine sends for them.
 //!
-//! It runs the same [`machine`](super::machine) as the audit, with the
-//! recommended rule ([`crate::cis::ALARM`]: Sum over 300 s, `>= 1`, 1 of 1,
-//! missing data left missing). Two things make it an estimate, and the
+//! It runs the same [`machine`](super::machine) as the audit, with the rule
+//! it is given (the scan gives the recommended one, `crate::cis::ALARM`:
+//! Sum over 300 s, `>= 1`, 1 of 1, missing data left missing). Two things
+//! make it an estimate, and the
 //! audit the real replay:
 //! - datapoints are placed at eventTime; the real metric is stamped at
 //!   delivery to CloudWatch Logs, minutes later (`docs/metric-and-alarm.md`,
@@ -24,7 +25,6 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::machine;
 use super::{Rule, Series, State};
-use crate::cis;
 
 /// One breaching period.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,13 +77,14 @@ fn alarm_minutes(rule: &Rule, series: &Series) -> Vec<i64> {
         .collect()
 }
 
-/// Estimate the recommended alarm over matched events at `times` (epoch
-/// seconds, in any order).
-pub fn estimate(times: &[i64]) -> Estimate {
-    let rule = cis::ALARM.rule.clone();
+/// Estimate the alarm `rule` (the recommended one, for the scan) over
+/// matched events at `times` (epoch seconds, in any order), each publishing
+/// `value`.
+pub fn estimate(times: &[i64], rule: &Rule, value: f64) -> Estimate {
+    let rule = rule.clone();
     let mut series = Series::default();
     for &t in times {
-        series.add(t, cis::ALARM.metric_value);
+        series.add(t, value);
     }
     let notifying = alarm_minutes(&rule, &series);
     let shortest = Rule {
@@ -122,6 +123,10 @@ mod tests {
 
     fn t(s: &str) -> i64 {
         DateTime::parse_from_rfc3339(s).unwrap().timestamp()
+    }
+
+    fn estimate(times: &[i64]) -> Estimate {
+        super::estimate(times, &crate::cis::ALARM.rule, 1.0)
     }
 
     #[test]

@@ -22,6 +22,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::alarm::estimate::{estimate, Estimate};
+use crate::cis;
 use crate::filter::FilterId;
 use crate::scan::{ErrorEntry, ScanReport};
 use crate::scope::Scope;
@@ -208,7 +209,7 @@ impl<'a> View<'a> {
                     .collect();
                 FilterEstimate {
                     filter: &f.name,
-                    estimate: estimate(&times),
+                    estimate: estimate(&times, &cis::ALARM.rule, cis::ALARM.metric_value),
                 }
             })
             .collect();
