@@ -223,10 +223,11 @@ proptest! {
     }
 }
 
-/// The history pins the parameters: the caught notification bounds the
-/// delivery delay, and the alarm's leaving ALARM after its last datapoint
-/// bounds the evaluation range (the sample's alarm left at 12:43:07, its
-/// last change at 12:12: five to six periods of 300 s).
+/// The history pins what it can: the alarm's leaving ALARM after its last
+/// datapoint bounds the evaluation range (the sample's alarm left at
+/// 12:43:07, its last change at 12:12: three to six periods of 300 s over
+/// the whole delay interval). One caught notification is too few to narrow
+/// the delivery delay, which varies from event to event.
 #[test]
 fn the_history_calibrates_the_delay_and_the_range() {
     let (v, _) = audit_json(&[
@@ -241,12 +242,12 @@ fn the_history_calibrates_the_delay_and_the_range() {
     let a = &v["assumptions"];
     assert_eq!(
         a["calibration"],
-        json!({"delivery_delay_seconds": [0, 251], "episodes": 1,
-               "evaluation_range_periods": [5, 6], "range_episodes": 1})
+        json!({"delivery_delay_seconds": [0, 900], "episodes": 0,
+               "evaluation_range_periods": [3, 6], "range_episodes": 1})
     );
     assert_eq!(
-        a["delivery_delay_seconds"], 251,
-        "the point estimate moved inside"
+        a["delivery_delay_seconds"], 300,
+        "not narrowed on one episode"
     );
     // Without history nothing is calibrated.
     let (v, _) = audit_json(&[

@@ -84,6 +84,11 @@ pub struct Calibration {
     pub range_episodes: u64,
 }
 
+/// Caught notifications needed before the delivery delay is narrowed.
+const CALIBRATION_MIN_EPISODES: usize = 3;
+/// Kept on each side of the observed delays.
+const CALIBRATION_MARGIN_SECONDS: i64 = 120;
+
 /// Default interval of the delivery delay: 0 to 15 minutes
 /// (`docs/metric-and-alarm.md#replay-model`).
 pub const DEFAULT_DELIVERY_DELAY_RANGE_SECONDS: (i64, i64) = (0, 15 * 60);
@@ -578,17 +583,33 @@ fn calibrate(
         })
         .filter_map(|e| Some((e.actual? - e.first_event?).num_seconds()))
         .collect();
-    let (prior_lo, prior_hi) = a.delivery_delay_range_seconds;
-    let lo = observed.iter().min()? - a.evaluation_lag_range_seconds.1 - 120;
-    let hi = *observed.iter().max()?;
-    let range = (lo.max(prior_lo), hi.min(prior_hi));
-    if range.0 > range.1 {
+    let prior = a.delivery_delay_range_seconds;
+    // The delay varies from event to event: a few observations do not
+    // bound the next one. Narrow only on enough of them, and keep a margin,
+    // so calibration cannot turn an uncertain verdict into a false miss.
+    let delay = match (observed.iter().min(), observed.iter().max()) {
+        (Some(&lo), Some(&hi)) if observed.len() >= CALIBRATION_MIN_EPISODES => {
+            let lo = lo - a.evaluation_lag_range_seconds.1 - 120 - CALIBRATION_MARGIN_SECONDS;
+            let hi = hi + CALIBRATION_MARGIN_SECONDS;
+            let range = (lo.max(prior.0), hi.min(prior.1));
+            (range.0 <= range.1).then_some(range)
+        }
+        _ => None,
+    };
+    let narrowed = delay.unwrap_or(prior);
+    // The evaluation range is the alarm's own, the same every time: one
+    // episode bounds it.
+    let (periods, range_episodes) = calibrate_range(episodes, a, narrowed, model, history);
+    if delay.is_none() && periods.is_none() {
         return None;
     }
-    let (periods, range_episodes) = calibrate_range(episodes, a, range, model, history);
     Some(Calibration {
-        delivery_delay_seconds: range,
-        episodes: observed.len() as u64,
+        delivery_delay_seconds: narrowed,
+        episodes: if delay.is_some() {
+            observed.len() as u64
+        } else {
+            0
+        },
         evaluation_range_periods: periods,
         range_episodes,
     })
@@ -1371,5 +1392,49 @@ fn assemble(
         findings,
         timeline: changes,
         changes: outcomes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caught(first: &str, actual: &str) -> Episode {
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        Episode {
+            alarm: "A".into(),
+            start: t(actual),
+            end: None,
+            events: vec!["e".into()],
+            first_event: Some(t(first)),
+            last_event: Some(t(first)),
+            notifies: true,
+            why_silent: None,
+            verdict: EpisodeVerdict::Caught,
+            actual: Some(t(actual)),
+            expected: None,
+            assumption: None,
+        }
+    }
+
+    fn empty_model() -> Model {
+        model::build(&[], &[], &[], &[], false)
+    }
+
+    #[test]
+    fn the_delay_narrows_only_on_enough_caught_notifications() {
+        let a = Assumptions::default();
+        let one = [caught("2026-11-02T10:00:00Z", "2026-11-02T10:06:00Z")];
+        assert!(calibrate(&one, &a, &empty_model(), &[]).is_none());
+        let three = [
+            caught("2026-11-02T10:00:00Z", "2026-11-02T10:06:00Z"),
+            caught("2026-11-02T11:00:00Z", "2026-11-02T11:04:00Z"),
+            caught("2026-11-02T12:00:00Z", "2026-11-02T12:07:00Z"),
+        ];
+        let c = calibrate(&three, &a, &empty_model(), &[]).unwrap();
+        // Observed 240..420 s: minus the lag, the minute and the margin
+        // below, plus the margin above.
+        assert_eq!(c.delivery_delay_seconds, (0, 540));
+        assert_eq!(c.episodes, 3);
     }
 }
