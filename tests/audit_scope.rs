@@ -262,3 +262,90 @@ fn scan_reports_its_scope_too() {
     assert_eq!(v["scope"]["objects_read"], 0);
     assert_eq!(v["scope"]["input_holds"]["regions"], json!(["us-east-1"]));
 }
+
+fn history_file(dir: &std::path::Path, items: Value) -> String {
+    let p = dir.join("history.json");
+    std::fs::write(&p, json!({"AlarmHistoryItems": items}).to_string()).unwrap();
+    p.to_str().unwrap().to_owned()
+}
+
+fn item(time: &str, kind: &str, data: Value) -> Value {
+    json!({"AlarmName": "CIS-4.10-SecurityGroupChanges", "AlarmType": "MetricAlarm",
+           "Timestamp": time, "HistoryItemType": kind, "HistorySummary": "x",
+           "HistoryData": data.to_string()})
+}
+
+fn state(time: &str, from: &str, to: &str) -> Value {
+    item(
+        time,
+        "StateUpdate",
+        json!({"version": "1.0", "oldState": {"stateValue": from}, "newState": {"stateValue": to}}),
+    )
+}
+
+/// A history that does not show state changes, or shows the alarm already
+/// in ALARM when the changes came, cannot prove a miss.
+#[test]
+fn a_history_that_cannot_show_the_transition_proves_no_miss() {
+    let dir = tempfile::tempdir().unwrap();
+    let [f, a, _] = exports();
+    let run = |h: String| {
+        audit(&[
+            &path("sample"),
+            "--metric-filters",
+            &f,
+            "--alarms",
+            &a,
+            "--history",
+            &h,
+        ])
+        .0
+    };
+    // Exported with --history-item-type Action: no StateUpdate at all.
+    let actions = history_file(
+        dir.path(),
+        json!([
+            item(
+                "2023-07-01T00:00:00Z",
+                "Action",
+                json!({"actionState": "Succeeded"})
+            ),
+            item(
+                "2023-07-20T00:00:00Z",
+                "Action",
+                json!({"actionState": "Succeeded"})
+            )
+        ]),
+    );
+    let v = run(actions);
+    assert_eq!(v["summary"]["missed"], 0, "{}", v["episodes"]);
+    assert_eq!(v["episodes"][0]["verdict"], "unjudgeable");
+    // The real alarm went to ALARM at 12:00, before the changes, and left
+    // at 12:50: AWS sent nothing new for them.
+    let inside = history_file(
+        dir.path(),
+        json!([
+            state("2023-07-01T00:00:00Z", "INSUFFICIENT_DATA", "OK"),
+            state("2023-07-10T12:00:00Z", "OK", "ALARM"),
+            state("2023-07-10T12:50:00Z", "ALARM", "OK")
+        ]),
+    );
+    let v = run(inside);
+    assert_eq!(v["summary"]["missed"], 0, "{}", v["episodes"]);
+    assert!(v["findings"]
+        .to_string()
+        .contains("was already in ALARM, by the history"));
+    // A transition with no Action item in an export that has Action items
+    // elsewhere is a failed delivery; with none anywhere, unjudgeable.
+    let no_actions = history_file(
+        dir.path(),
+        json!([
+            state("2023-07-01T00:00:00Z", "INSUFFICIENT_DATA", "OK"),
+            state("2023-07-10T12:14:12Z", "OK", "ALARM"),
+            state("2023-07-10T12:43:07Z", "ALARM", "OK")
+        ]),
+    );
+    let v = run(no_actions);
+    assert_eq!(v["summary"]["delivery_failed"], 0, "{}", v["episodes"]);
+    assert_eq!(v["episodes"][0]["verdict"], "unjudgeable");
+}

@@ -37,6 +37,13 @@ pub struct Verdicts {
     pub uncertain: u64,
 }
 
+/// The state changes of `alarm` in the history.
+fn states<'a>(history: &'a [Item], alarm: &'a str) -> impl Iterator<Item = &'a Item> + 'a {
+    history
+        .iter()
+        .filter(move |i| i.alarm == alarm && matches!(i.kind, Kind::StateUpdate { .. }))
+}
+
 /// What the matching counted.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
@@ -67,8 +74,29 @@ pub fn judge(episodes: &mut [Episode], ctx: &Judging<'_>) -> (Counts, Vec<Findin
     } = *ctx;
     let mut counts = Counts::default();
     let mut findings = Vec::new();
-    let covered_from = history.iter().map(|i| i.time).min();
-    let covered_to = history.iter().map(|i| i.time).max();
+    // What the history covers, per alarm, from its state changes only: an
+    // export of Action items alone (or of another alarm) says nothing of
+    // whether a transition happened.
+    let covered = |alarm: &str| {
+        let mut times = states(history, alarm).map(|i| i.time);
+        let first = times.next();
+        times.fold((first, first), |(lo, hi), t| {
+            (lo.map(|l| l.min(t)), hi.map(|h| h.max(t)))
+        })
+    };
+    let has_actions = history
+        .iter()
+        .any(|i| matches!(i.kind, Kind::Action { .. }));
+    // The state the history shows an alarm in just before `t`.
+    let state_before = |alarm: &str, t: DateTime<Utc>| {
+        states(history, alarm)
+            .filter(|i| i.time < t)
+            .max_by_key(|i| i.time)
+            .and_then(|i| match i.kind {
+                Kind::StateUpdate { to, .. } => Some(to),
+                _ => None,
+            })
+    };
     let actual: Vec<&Item> = history
         .iter()
         .filter(|i| {
@@ -150,25 +178,68 @@ pub fn judge(episodes: &mut [Episode], ctx: &Judging<'_>) -> (Counts, Vec<Findin
             unjudgeable(ep, detail, "");
             continue;
         }
+        let (covered_from, covered_to) = covered(&ep.alarm);
         match hit {
             Some(k) => {
                 used[k] = true;
                 let a = actual[k];
                 ep.actual = Some(a.time);
-                let action = history.iter().find(|h| {
-                    h.alarm == ep.alarm
-                        && matches!(h.kind, Kind::Action { .. })
-                        && h.time >= a.time - Duration::seconds(5)
-                        && h.time <= a.time + Duration::minutes(1)
+                // Every action the transition ran: the SNS ones must all
+                // have succeeded (an alarm can have several actions).
+                let actions: Vec<&Item> = history
+                    .iter()
+                    .filter(|h| {
+                        h.alarm == ep.alarm
+                            && matches!(h.kind, Kind::Action { .. })
+                            && h.time >= a.time - Duration::seconds(5)
+                            && h.time <= a.time + Duration::minutes(1)
+                    })
+                    .collect();
+                let is_sns = |h: &&Item| match &h.kind {
+                    Kind::Action { target, .. } => {
+                        target.as_deref().is_none_or(|t| t.contains(":sns:"))
+                    }
+                    _ => false,
+                };
+                let failed = actions.iter().find(|h| {
+                    is_sns(h)
+                        && matches!(
+                            h.kind,
+                            Kind::Action {
+                                succeeded: false,
+                                ..
+                            }
+                        )
                 });
-                match action.map(|h| &h.kind) {
-                    Some(Kind::Action {
-                        succeeded: true, ..
-                    }) => {
+                let succeeded = actions.iter().any(|h| {
+                    is_sns(h)
+                        && matches!(
+                            h.kind,
+                            Kind::Action {
+                                succeeded: true,
+                                ..
+                            }
+                        )
+                });
+                let action = failed.copied().or_else(|| actions.first().copied());
+                match (failed, succeeded) {
+                    (None, true) => {
                         ep.verdict = EpisodeVerdict::Caught;
                         counts.verdicts.caught += 1;
                     }
-                    other => {
+                    // The export holds no Action item at all: whether the
+                    // notification went out cannot be told.
+                    (None, false) if !has_actions => {
+                        let detail = format!(
+                            "alarm {:?} went to ALARM at {} for the change at {}, but the history export holds no Action items, so whether it notified cannot be told",
+                            ep.alarm,
+                            format_time(&a.time),
+                            format_time(&from)
+                        );
+                        unjudgeable(ep, detail, "export the history with its Action items");
+                    }
+                    _ => {
+                        let other = action.map(|h| &h.kind);
                         ep.verdict = EpisodeVerdict::DeliveryFailed;
                         counts.verdicts.delivery_failed += 1;
                         let why = match (other, action) {
@@ -196,6 +267,19 @@ pub fn judge(episodes: &mut [Episode], ctx: &Judging<'_>) -> (Counts, Vec<Findin
                         );
                     }
                 }
+            }
+            // The real alarm was already in ALARM when these changes came
+            // (the logs begin inside an episode, or events the scan did not
+            // see): AWS sends nothing new, so the absence proves nothing.
+            None if state_before(&ep.alarm, ep.expected.map_or(from, |x| x.from))
+                == Some(State::Alarm) =>
+            {
+                let detail = format!(
+                    "alarm {:?} was already in ALARM, by the history, when the changes from {} came: no new notification was due",
+                    ep.alarm,
+                    format_time(&from)
+                );
+                unjudgeable(ep, detail, "");
             }
             None if covered_from.is_none_or(|c| from < c) => {
                 let detail = format!(
@@ -239,6 +323,28 @@ pub fn judge(episodes: &mut [Episode], ctx: &Judging<'_>) -> (Counts, Vec<Findin
             }
             // Some parameter set inside the intervals sends no notification
             // for these changes: the absence in the history proves nothing.
+            // With M of N or a threshold above one event, whether the
+            // datapoints share a period decides, and each event's delay
+            // moves them: no parameter set proves the miss.
+            None if ep.notifies && !ep.single_datapoint => {
+                ep.verdict = EpisodeVerdict::Uncertain;
+                counts.verdicts.uncertain += 1;
+                findings.push(
+                    Finding::new(
+                        FindingKind::Uncertain,
+                        Severity::Info,
+                        Some(from),
+                        format!(
+                            "alarm {:?} replayed to ALARM at {} for the changes from {}, and the history shows no such transition; but the alarm needs more than one datapoint, and whether the changes' datapoints share a period depends on each one's delivery delay, so this is not a proven miss",
+                            ep.alarm,
+                            format_time(&ep.start),
+                            format_time(&from)
+                        ),
+                        "",
+                    )
+                    .about(About::alarm(&ep.alarm)),
+                );
+            }
             None if ep.notifies && !expected_everywhere(ep, rank, alternatives) => {
                 ep.verdict = EpisodeVerdict::Uncertain;
                 counts.verdicts.uncertain += 1;

@@ -628,6 +628,11 @@ fn calibrate_range(
     model: &Model,
     history: &[Item],
 ) -> (Option<(usize, usize)>, u64) {
+    // The bounds are one alarm's (its Period, its N): with several alarms
+    // replayed, one alarm's episodes say nothing of another's range.
+    if model.alarms.len() != 1 {
+        return (None, 0);
+    }
     let mut bounds: Option<(i64, i64)> = None;
     let mut n = 0;
     for e in episodes
@@ -1269,6 +1274,9 @@ fn assemble(
                 Some(Unnotified::NoMetricValue(..)) => {
                     Some("what AWS publishes for such a record is not documented".to_owned())
                 }
+                Some(Unnotified::AlarmNotReplayable(_)) => {
+                    Some("ctreplay cannot replay the alarm".to_owned())
+                }
                 Some(u @ Unnotified::PatternUnsupported(..)) if !u.blinds() => {
                     Some("ctreplay cannot evaluate the pattern in force".to_owned())
                 }
@@ -1408,6 +1416,7 @@ mod tests {
             events: vec!["e".into()],
             first_event: Some(t(first)),
             last_event: Some(t(first)),
+            single_datapoint: true,
             notifies: true,
             why_silent: None,
             verdict: EpisodeVerdict::Caught,

@@ -272,7 +272,18 @@ pub fn build(
             versions: vec![(None, Some(a.clone()))],
             actions: vec![],
             forced: vec![],
-            assumed_before: None,
+            // The export is the configuration since its last update: before
+            // that, unless CloudTrail shows the change, it is assumed.
+            assumed_before: a.alarm_configuration_updated_timestamp.map(|t| {
+                (
+                    t,
+                    format!(
+                        "alarm {:?}'s exported configuration dates from {}; before then it is assumed to have been the same",
+                        a.alarm_name,
+                        format_time(&t)
+                    ),
+                )
+            }),
         })
         .collect();
     if !defaulted {

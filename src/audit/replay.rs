@@ -127,6 +127,9 @@ pub enum Unnotified {
     /// The filter's metric value is a field the record lacks, or holds no
     /// number in.
     NoMetricValue(String, String),
+    /// The alarm cannot be replayed (metric math, extended statistics, a
+    /// configuration past AWS's limits): not judged.
+    AlarmNotReplayable(String),
     /// The pattern in force is one AWS accepts and ctreplay cannot
     /// evaluate: the filter's name, the pattern, and why.
     PatternUnsupported(String, String, String),
@@ -180,6 +183,9 @@ impl fmt::Display for Unnotified {
                 f,
                 "metric filter {name:?} publishes {path}, which the record lacks or holds no number in: ctreplay publishes nothing (AWS does not document this case)"
             ),
+            Unnotified::AlarmNotReplayable(why) => {
+                write!(f, "the alarm is not judged: {why}")
+            }
             Unnotified::PatternUnsupported(name, pattern, why) => write!(
                 f,
                 "the pattern of {name:?} in force then, {pattern:?}, cannot be evaluated ({why})"
@@ -224,6 +230,11 @@ pub struct Episode {
     /// eventTime of the latest of those (what keeps it in ALARM longest).
     #[serde(skip)]
     pub last_event: Option<DateTime<Utc>>,
+    /// Whether one datapoint alone sends the alarm to ALARM (1 of 1, and a
+    /// single event's value breaches). When not, how the datapoints fall
+    /// into periods decides, and that depends on each event's delay.
+    #[serde(skip)]
+    pub single_datapoint: bool,
     /// When the notification is expected, over every parameter set inside
     /// the intervals: the earliest and latest transition, plus the
     /// evaluation lag.
@@ -264,6 +275,36 @@ pub struct Replay {
     pub fates: Vec<Vec<(String, Fate)>>,
     /// Alarms that could not be replayed, and why.
     pub skipped: Vec<(String, String)>,
+}
+
+/// Whether, at `t`, one event's datapoint alone sends `alarm` to ALARM.
+fn single_datapoint(
+    alarm: &AlarmModel,
+    linked: &[&crate::audit::model::FilterModel],
+    a: &Assumptions,
+    t: DateTime<Utc>,
+) -> bool {
+    let Some(rule) = alarm.at(t).and_then(|c| rule_of(c, a).ok()) else {
+        return false;
+    };
+    let value = match rule.statistic {
+        crate::alarm::Statistic::SampleCount => 1.0,
+        _ => linked.iter().find_map(|f| f.value).unwrap_or(1.0),
+    };
+    rule.evaluation_periods == 1
+        && rule.datapoints_to_alarm == 1
+        && rule.comparison.breaches(value, rule.threshold)
+}
+
+/// An alarm the state machine cannot run: every event's fate says so,
+/// rather than "no alarm watches it".
+fn not_replayable(alarm: &AlarmModel, events: usize, why: &str, out: &mut Replay) {
+    for fates in out.fates.iter_mut().take(events) {
+        fates.push((
+            alarm.name.clone(),
+            Fate::Unnotified(Unnotified::AlarmNotReplayable(why.to_owned())),
+        ));
+    }
 }
 
 /// The rule an alarm configuration gives under the assumptions: the
@@ -338,6 +379,7 @@ fn replay_alarm(
     let Some(metric) = alarm.metric() else {
         out.skipped
             .push((alarm.name.clone(), "no metric (metric math?)".into()));
+        not_replayable(alarm, events.len(), "it has no metric (metric math?)", out);
         return;
     };
     let linked: Vec<_> = model
@@ -457,6 +499,12 @@ fn replay_alarm(
         .iter()
         .max_by_key(|r| r.range.max(r.evaluation_periods) as i64 * r.period)
     else {
+        not_replayable(
+            alarm,
+            events.len(),
+            "its configuration cannot be replayed",
+            out,
+        );
         return;
     };
     let reach = widest.range.max(widest.evaluation_periods) as i64 * widest.period;
@@ -560,6 +608,7 @@ fn replay_alarm(
                     events: vec![],
                     first_event: None,
                     last_event: None,
+                    single_datapoint: single_datapoint(alarm, &linked, a, at(t)),
                     notifies,
                     why_silent: if notifies {
                         None
@@ -611,6 +660,15 @@ fn replay_alarm(
                     ep.last_event
                         .map_or(events[i].time, |l| l.max(events[i].time)),
                 );
+            }
+        }
+    }
+    // An episode whose changes came under an assumed configuration rests on
+    // the assumption too, even if it was confirmed by the transition time.
+    for ep in episodes.iter_mut() {
+        if ep.assumption.is_none() {
+            if let Some(first) = ep.first_event {
+                ep.assumption = model.assumption_for(alarm, first);
             }
         }
     }
