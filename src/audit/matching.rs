@@ -321,49 +321,37 @@ pub fn judge(episodes: &mut [Episode], ctx: &Judging<'_>) -> (Counts, Vec<Findin
                     "export the history again, covering the logs' time",
                 );
             }
-            // Some parameter set inside the intervals sends no notification
-            // for these changes: the absence in the history proves nothing.
-            // With M of N or a threshold above one event, whether the
-            // datapoints share a period decides, and each event's delay
-            // moves them: no parameter set proves the miss.
-            None if ep.notifies && !ep.single_datapoint => {
+            // The absence in the history proves nothing when some parameter
+            // set inside the intervals sends no notification for these
+            // changes, or when the alarm needs more than one datapoint (M of
+            // N, a threshold above one event): whether the datapoints share
+            // a period then depends on each event's delay.
+            None if ep.notifies
+                && (!ep.single_datapoint || !expected_everywhere(ep, rank, alternatives)) =>
+            {
+                let why = if ep.single_datapoint {
+                    let set = alternatives
+                        .iter()
+                        .find(|alt| !alt.sends(ep, rank))
+                        .map_or_else(String::new, |alt| alt.label.clone());
+                    format!("with {set} the replay sends no notification for them")
+                } else {
+                    "the alarm needs more than one datapoint, and whether the changes' datapoints share a period depends on each one's delivery delay".to_owned()
+                };
                 ep.verdict = EpisodeVerdict::Uncertain;
                 counts.verdicts.uncertain += 1;
-                findings.push(
-                    Finding::new(
-                        FindingKind::Uncertain,
-                        Severity::Info,
-                        Some(from),
-                        format!(
-                            "alarm {:?} replayed to ALARM at {} for the changes from {}, and the history shows no such transition; but the alarm needs more than one datapoint, and whether the changes' datapoints share a period depends on each one's delivery delay, so this is not a proven miss",
-                            ep.alarm,
-                            format_time(&ep.start),
-                            format_time(&from)
-                        ),
-                        "",
-                    )
-                    .about(About::alarm(&ep.alarm)),
-                );
-            }
-            None if ep.notifies && !expected_everywhere(ep, rank, alternatives) => {
-                ep.verdict = EpisodeVerdict::Uncertain;
-                counts.verdicts.uncertain += 1;
-                let why = alternatives
-                    .iter()
-                    .find(|alt| !alt.sends(ep, rank))
-                    .map_or_else(String::new, |alt| alt.label.clone());
-                findings.push(Finding::new(
+                findings.push(Finding::about_alarm(&ep.alarm, Finding::new(
                     FindingKind::Uncertain,
                     Severity::Info,
                     Some(from),
                     format!(
-                        "alarm {:?} replayed to ALARM at {} for the changes from {}, and the history shows no such transition; but with {why} the replay sends no notification for them, so this is not a proven miss",
+                        "alarm {:?} replayed to ALARM at {} for the changes from {}, and the history shows no such transition; but {why}, so this is not a proven miss",
                         ep.alarm,
                         format_time(&ep.start),
                         format_time(&from)
                     ),
                     "export the history and configuration again; narrow --delivery-delay-min/--delivery-delay-max or set --evaluation-range if known",
-                ).about(About::alarm(&ep.alarm)));
+                )));
             }
             None => {
                 ep.verdict = EpisodeVerdict::Missed;

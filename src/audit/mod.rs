@@ -120,7 +120,7 @@ use crate::exports::alarms::MetricAlarm;
 use crate::exports::history::Item;
 use crate::exports::metric_filters::{MetricFilter, MetricTransformation};
 use model::{ConfigSource, Model};
-use plan::{PlanError, ScanPlan};
+use plan::ScanPlan;
 use replay::{Episode, EpisodeVerdict, Fate, Unnotified};
 use timeline::Change;
 
@@ -727,12 +727,6 @@ pub enum AuditError {
     /// The logs could not be listed.
     #[error(transparent)]
     Source(#[from] SourceError),
-    /// An exported metric filter's pattern does not parse.
-    #[error("an exported metric filter: {0}")]
-    ExportedPattern(PlanError),
-    /// A pattern CloudTrail recorded (PutMetricFilter) does not parse.
-    #[error("a metric filter pattern recorded by CloudTrail: {0}")]
-    RecordedPattern(PlanError),
 }
 
 /// An audit and the scan it rests on.
@@ -771,7 +765,7 @@ pub fn run(
         history,
         inputs.defaulted,
     );
-    let mut plan = ScanPlan::of(&first).map_err(AuditError::ExportedPattern)?;
+    let mut plan = ScanPlan::of(&first);
     let mut report = scan::run(
         source,
         sel,
@@ -787,7 +781,7 @@ pub fn run(
         history,
         inputs.defaulted,
     );
-    let full = ScanPlan::of(&model).map_err(AuditError::RecordedPattern)?;
+    let full = ScanPlan::of(&model);
     let rescanned = !plan.covers(&full);
     if rescanned {
         report = scan::run(
@@ -1158,22 +1152,31 @@ fn assemble(
                 },
             );
             if let Some(c) = calibrate(&first, &a, model, h) {
+                let before = a.clone();
                 a.calibration = Some(c);
                 a.delivery_delay_range_seconds = c.delivery_delay_seconds;
                 // A point estimate the history contradicts is moved inside.
                 let (lo, hi) = c.delivery_delay_seconds;
-                let point = a.delivery_delay_seconds.clamp(lo, hi);
-                let known_range = a.evaluation_range_periods.is_some();
-                if point != a.delivery_delay_seconds
-                    || (c.evaluation_range_periods.is_some() && !known_range)
+                a.delivery_delay_seconds = a.delivery_delay_seconds.clamp(lo, hi);
+                if a.evaluation_range_periods.is_none() {
+                    a.range_bounds = c.evaluation_range_periods;
+                }
+                // Replay again only with parameters that changed.
+                if (a.delivery_delay_seconds, a.range_bounds)
+                    != (before.delivery_delay_seconds, before.range_bounds)
                 {
-                    a.delivery_delay_seconds = point;
-                    if !known_range {
-                        a.range_bounds = c.evaluation_range_periods;
-                    }
                     replay = replay::run(model, plan, events, &a, span);
                 }
-                alternatives = alternatives_of(&a);
+                let set = |x: &Assumptions| {
+                    (
+                        x.delivery_delay_seconds,
+                        x.delivery_delay_range_seconds,
+                        x.range_bounds,
+                    )
+                };
+                if set(&a) != set(&before) {
+                    alternatives = alternatives_of(&a);
+                }
             }
             let (c, f) = matching::judge(
                 &mut replay.episodes,

@@ -31,7 +31,7 @@ impl ScanPlan {
     /// Every distinct pattern of `model` (with the field its metric value
     /// reads, when it reads one), in the order first seen; each scan filter
     /// is named after the first filter that had the pattern.
-    pub fn of(model: &Model) -> Result<ScanPlan, PlanError> {
+    pub fn of(model: &Model) -> ScanPlan {
         let mut filters: Vec<Filter> = Vec::new();
         let mut unsupported: Vec<PlanError> = Vec::new();
         for f in &model.filters {
@@ -61,10 +61,10 @@ impl ScanPlan {
                 filters.push(filter);
             }
         }
-        Ok(ScanPlan {
+        ScanPlan {
             filters,
             unsupported,
-        })
+        }
     }
 
     /// The patterns the scan could not evaluate.
