@@ -4,7 +4,11 @@
 
 use serde_json::{json, Value};
 
-use crate::util::{audit_json, ctreplay, testdata, write_gz};
+use crate::util::{audit_json, ct_record, ctreplay, testdata, write_gz};
+
+fn record(time: &str, name: &str, id: &str, source: &str, request: Value) -> Value {
+    ct_record(time, "us-east-1", name, id, source, request)
+}
 
 fn export(name: &str) -> String {
     testdata(&format!("exports/audit/{name}"))
@@ -172,16 +176,6 @@ fn the_six_name_filter_passes_cis_4_and_fails_cis_5() {
     let bad = ctreplay(&["audit", "-q", &sample(), "--benchmark", "cis-9.9"]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("cis-5.0"));
-}
-
-fn record(time: &str, name: &str, id: &str, source: &str, request: Value) -> Value {
-    json!({
-        "eventVersion": "1.10", "eventTime": time, "eventSource": source, "eventName": name,
-        "awsRegion": "us-east-1", "sourceIPAddress": "198.51.100.7", "userAgent": "aws-cli/2.15",
-        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::123837392027:user/mallory", "accountId": "123837392027"},
-        "requestParameters": request, "responseElements": null, "eventID": id,
-        "readOnly": false, "eventType": "AwsApiCall", "recipientAccountId": "123837392027"
-    })
 }
 
 const ALARM: &str = "CIS-4.10-SecurityGroupChanges";

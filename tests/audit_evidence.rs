@@ -24,20 +24,13 @@
 
 use serde_json::{json, Value};
 
-use crate::util::{audit_json, testdata, write_gz};
+use crate::util::{audit_json, ct_record, testdata, write_gz};
 
 const ACCOUNT: &str = "123837392027";
 const ALARM: &str = "CIS-4.10-SecurityGroupChanges";
 
 fn record(time: &str, region: &str, name: &str, id: &str, source: &str, request: Value) -> Value {
-    json!({
-        "eventVersion": "1.10", "eventTime": time, "eventSource": source, "eventName": name,
-        "awsRegion": region, "sourceIPAddress": "198.51.100.7", "userAgent": "aws-cli/2.15",
-        "userIdentity": {"type": "IAMUser", "arn": format!("arn:aws:iam::{ACCOUNT}:user/mallory"), "accountId": ACCOUNT},
-        "requestParameters": request, "responseElements": null, "eventID": id,
-        "readOnly": false, "eventType": "AwsApiCall", "managementEvent": true,
-        "recipientAccountId": ACCOUNT, "eventCategory": "Management"
-    })
+    ct_record(time, region, name, id, source, request)
 }
 
 fn sg(time: &str, region: &str, name: &str, id: &str) -> Value {

@@ -6,7 +6,11 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use crate::util::{audit_json, testdata, write_gz};
+use crate::util::{audit_json, ct_record, testdata, write_gz};
+
+fn record(time: &str, name: &str, id: &str, source: &str, request: Value) -> Value {
+    ct_record(time, "us-east-1", name, id, source, request)
+}
 
 fn export(rel: &str) -> String {
     testdata(rel).to_str().unwrap().to_owned()
@@ -73,16 +77,6 @@ fn m_of_n_episodes_name_their_changes_and_the_changes_agree() {
             "{e}"
         );
     }
-}
-
-fn record(time: &str, name: &str, id: &str, source: &str, request: Value) -> Value {
-    json!({
-        "eventVersion": "1.10", "eventTime": time, "eventSource": source, "eventName": name,
-        "awsRegion": "us-east-1", "sourceIPAddress": "198.51.100.7", "userAgent": "aws-cli/2.15",
-        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::123837392027:user/mallory", "accountId": "123837392027"},
-        "requestParameters": request, "responseElements": null, "eventID": id,
-        "readOnly": false, "eventType": "AwsApiCall", "recipientAccountId": "123837392027"
-    })
 }
 
 /// The alarm deleted, a change, the alarm re-created `later` minutes after

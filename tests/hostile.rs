@@ -3,16 +3,10 @@
 
 use serde_json::{json, Value};
 
-use crate::util::{audit_json, ctreplay, scan_json, testdata, write_gz};
+use crate::util::{audit_json, ct_record, ctreplay, scan_json, testdata, write_gz};
 
 fn record(time: &str, name: &str, id: &str, request: Value, extra: Value) -> Value {
-    let mut r = json!({
-        "eventVersion": "1.10", "eventTime": time, "eventSource": "ec2.amazonaws.com", "eventName": name,
-        "awsRegion": "us-east-1", "sourceIPAddress": "198.51.100.7", "userAgent": "aws-cli/2.15",
-        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::123837392027:user/mallory", "accountId": "123837392027"},
-        "requestParameters": request, "responseElements": null, "eventID": id,
-        "readOnly": false, "eventType": "AwsApiCall", "recipientAccountId": "123837392027"
-    });
+    let mut r = ct_record(time, "us-east-1", name, id, "ec2.amazonaws.com", request);
     for (k, v) in extra.as_object().unwrap() {
         r[k] = v.clone();
     }

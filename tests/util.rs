@@ -47,6 +47,26 @@ pub fn audit_json(args: &[&str]) -> (Value, i32) {
     (v, out.status.code().expect("exited"))
 }
 
+/// One CloudTrail record of account 123837392027, made by IAM user
+/// mallory: the shape every hand-made trail in the tests uses.
+pub fn ct_record(
+    time: &str,
+    region: &str,
+    name: &str,
+    id: &str,
+    source: &str,
+    request: Value,
+) -> Value {
+    serde_json::json!({
+        "eventVersion": "1.10", "eventTime": time, "eventSource": source, "eventName": name,
+        "awsRegion": region, "sourceIPAddress": "198.51.100.7", "userAgent": "aws-cli/2.15",
+        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::123837392027:user/mallory", "accountId": "123837392027"},
+        "requestParameters": request, "responseElements": null, "eventID": id,
+        "readOnly": false, "eventType": "AwsApiCall", "managementEvent": true,
+        "recipientAccountId": "123837392027", "eventCategory": "Management"
+    })
+}
+
 /// `data` gzipped.
 pub fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
