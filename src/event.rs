@@ -60,6 +60,60 @@ pub struct Event {
     pub request: Option<serde_json::Value>,
     /// For blind spots: what the change does (no filter matches it).
     pub why_unseen: Option<&'static str>,
+    /// How the record was read, when JSON left a choice or the fast
+    /// decoder refused it (boxed: almost every event has none).
+    pub reading: Option<Box<Reading>>,
+}
+
+/// How a record was read where the fast decoder refused it or JSON left a
+/// choice (`docs/filter-patterns.md#duplicate-keys`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reading {
+    /// Keys repeated in one object, by path (at most eight).
+    pub repeated_keys: Vec<String>,
+    /// Whether the readings of those keys disagree on what the record is:
+    /// it is reported as the reading that matches, and how CloudWatch Logs
+    /// reads repeated keys is undocumented.
+    pub match_depends_on_reading: bool,
+    /// A number beyond the range of a double, read as ±infinity.
+    pub numbers_out_of_range: bool,
+    /// Nesting deeper than 1,024 levels, read as null (no filter selector
+    /// reaches that deep).
+    pub nesting_cut: bool,
+    /// Invalid UTF-8 or a lone surrogate escape, read as U+FFFD.
+    pub lossy_text: bool,
+}
+
+impl Reading {
+    /// What a reviewer should know, in words.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.repeated_keys.is_empty() {
+            parts.push(format!(
+                "repeats the keys {}{}",
+                self.repeated_keys.join(", "),
+                if self.match_depends_on_reading {
+                    " and matches under one reading of them but not another (how CloudWatch Logs reads repeated keys is undocumented)"
+                } else {
+                    " (every reading classifies it the same)"
+                }
+            ));
+        }
+        if self.numbers_out_of_range {
+            parts.push("holds a number beyond a double's range, read as infinity".into());
+        }
+        if self.nesting_cut {
+            parts.push("nests deeper than 1,024 levels, read as null there".into());
+        }
+        if self.lossy_text {
+            parts.push("holds invalid UTF-8 or a lone surrogate, read as U+FFFD".into());
+        }
+        if parts.is_empty() {
+            parts.push("was refused by the fast decoder and read exactly".into());
+        }
+        parts.join("; ")
+    }
 }
 
 /// The largest event CloudTrail sends to CloudWatch Logs: 256 KB

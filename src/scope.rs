@@ -13,9 +13,12 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 
 use crate::coverage::{Coverage, Span, StreamKey};
-use crate::event::format_time;
+use crate::event::{format_time, Event, Reading};
 use crate::scan::ScanReport;
 use crate::source::Selection;
+
+/// Records read with a caveat that the warnings name one by one.
+const MAX_NAMED_READINGS: usize = 20;
 
 /// `ctreplay <version>`.
 pub fn tool() -> String {
@@ -160,6 +163,32 @@ impl Scope {
                 )
             })
             .collect();
+        // Records read with a caveat, by name: the first twenty.
+        let odd: Vec<&Event> = t
+            .events
+            .iter()
+            .chain(&t.blind_spots)
+            .filter(|e| e.reading.is_some())
+            .collect();
+        for e in odd.iter().take(MAX_NAMED_READINGS) {
+            warnings.push(format!(
+                "record {} of {} ({} {}) {}",
+                e.record,
+                e.object,
+                e.name,
+                e.id,
+                e.reading
+                    .as_deref()
+                    .map(Reading::describe)
+                    .unwrap_or_default()
+            ));
+        }
+        if odd.len() > MAX_NAMED_READINGS {
+            warnings.push(format!(
+                "{} more records were read with a caveat: see each event's \"reading\"",
+                odd.len() - MAX_NAMED_READINGS
+            ));
+        }
         // The log span is what the records read cover inside the query's
         // range: objects are read whole, and their records can lie outside.
         let span = cov.events().and_then(|s| {

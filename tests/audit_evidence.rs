@@ -548,3 +548,52 @@ fn pipeline_findings_name_the_events_behind_them() {
         json!(["CloudTrail eventID e1 (DeleteMetricFilter at 2026-11-03T10:00:00Z)"])
     );
 }
+
+/// A change that matches only under one reading of a repeated
+/// `eventName` cannot prove a miss: CloudWatch Logs' reading of repeated
+/// keys is undocumented. The same change written plainly can.
+#[test]
+fn a_change_that_matches_under_one_reading_proves_no_miss() {
+    for (with, id, status) in [
+        (
+            "\"eventName\":\"DescribeInstances\",\"eventName\":\"CreateSecurityGroup\"",
+            "dup",
+            "unjudgeable",
+        ),
+        ("\"eventName\":\"CreateSecurityGroup\"", "plain", "missed"),
+    ] {
+        let dir = day_one();
+        let text = sg(
+            "2026-11-02T13:00:00Z",
+            "us-east-1",
+            "CreateSecurityGroup",
+            id,
+        )
+        .to_string()
+        .replacen("\"eventName\":\"CreateSecurityGroup\"", with, 1);
+        write_gz(
+            &dir.path().join(format!(
+                "AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/2026/11/02/{ACCOUNT}_CloudTrail_us-east-1_20261102T1305Z_abcdefABCDEF0123.json.gz"
+            )),
+            format!("{{\"Records\":[{text}]}}").as_bytes(),
+        );
+        let (v, _) = audit_json(&[
+            dir.path().to_str().unwrap(),
+            "--metric-filters",
+            &export("metric-filters.json"),
+            "--alarms",
+            &export("alarms.json"),
+            "--history",
+            &export("history.json"),
+        ]);
+        let c = change(&v, id);
+        assert_eq!(c["status"], status, "{c}\n{}", v["findings"]);
+        if id == "dup" {
+            assert!(
+                v["findings"].to_string().contains("repeated keys"),
+                "{}",
+                v["findings"]
+            );
+        }
+    }
+}

@@ -351,3 +351,140 @@ fn names_differing_in_invalid_utf8_are_two_objects() {
     assert_eq!(v["summary"]["objects_scanned"], 2, "{}", v["summary"]);
     assert_eq!(v["events"].as_array().unwrap().len(), 2);
 }
+
+/// A trail whose one object holds these records, as raw JSON text (what
+/// serde_json cannot write: repeated keys, numbers past a double).
+fn raw_trail(records: &[String]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_gz(
+        &dir.path().join("AWSLogs/123837392027/CloudTrail/us-east-1/2026/11/02/123837392027_CloudTrail_us-east-1_20261102T1205Z_abcdefABCDEF0123.json.gz"),
+        format!("{{\"Records\":[{}]}}", records.join(",")).as_bytes(),
+    );
+    dir
+}
+
+/// `record(...)` as text, with `"eventName":NAME` written as `with`.
+fn raw(name: &str, id: &str, with: &str) -> String {
+    let text = record(
+        "2026-11-02T12:00:00Z",
+        name,
+        id,
+        json!({"groupName": "g"}),
+        json!({}),
+    )
+    .to_string();
+    let key = format!("\"eventName\":\"{name}\"");
+    assert!(text.contains(&key));
+    text.replacen(&key, with, 1)
+}
+
+/// A repeated key is read every way it can be: whichever value the
+/// reader keeps (simd-json keeps the first in a small object and the last
+/// in a large one; jq keeps the last), the change is reported, flagged,
+/// and named in the warnings.
+#[test]
+fn a_repeated_event_name_is_matched_under_any_reading_and_flagged() {
+    let wide: String = (0..40).map(|i| format!(",\"pad{i}\":{i}")).collect();
+    let records = vec![
+        // First value harmless, last a change (small object).
+        raw(
+            "X",
+            "first-harmless",
+            "\"eventName\":\"DescribeInstances\",\"eventName\":\"CreateSecurityGroup\"",
+        ),
+        // The reverse, in an object of over 32 keys.
+        raw(
+            "X",
+            "last-harmless",
+            &format!(
+                "\"eventName\":\"CreateSecurityGroup\"{wide},\"eventName\":\"DescribeInstances\""
+            ),
+        ),
+        // Repeated, but every reading agrees.
+        raw(
+            "X",
+            "agreeing",
+            "\"eventName\":\"DeleteSecurityGroup\",\"eventName\":\"DeleteSecurityGroup\"",
+        ),
+        // Repeated keys in a record no reading matches: not reported.
+        raw("X", "neither", "\"eventName\":\"A\",\"eventName\":\"B\""),
+    ];
+    let dir = raw_trail(&records);
+    let (v, code) = scan_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{}", v["errors"]);
+    let events = v["events"].as_array().unwrap();
+    let by_id = |id: &str| {
+        events
+            .iter()
+            .find(|e| e["eventID"] == id)
+            .unwrap_or_else(|| panic!("{id} not reported: {events:?}"))
+    };
+    for id in ["first-harmless", "last-harmless"] {
+        let e = by_id(id);
+        assert_eq!(e["eventName"], "CreateSecurityGroup");
+        assert_eq!(e["reading"]["repeatedKeys"], json!(["eventName"]));
+        assert_eq!(e["reading"]["matchDependsOnReading"], true, "{e}");
+    }
+    assert_eq!(by_id("agreeing")["reading"]["matchDependsOnReading"], false);
+    assert_eq!(events.len(), 3, "{events:?}");
+    let warnings = v["scope"]["warnings"].to_string();
+    assert!(
+        warnings.contains("first-harmless") && warnings.contains("undocumented"),
+        "{warnings}"
+    );
+}
+
+/// Valid JSON the fast decoder refuses (numbers past u64 and f64,
+/// nesting past 1,024 levels) is read exactly, not dropped.
+#[test]
+fn valid_json_the_fast_decoder_refuses_is_still_read() {
+    let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    let records = vec![
+        raw(
+            "X",
+            "huge-number",
+            "\"eventName\":\"CreateSecurityGroup\",\"n\":1e400,\"m\":123456789012345678901234567890",
+        ),
+        raw(
+            "X",
+            "deep",
+            &format!("\"eventName\":\"AuthorizeSecurityGroupIngress\",\"d\":{deep}"),
+        ),
+        // Broken JSON is still an error, by record.
+        raw("X", "broken", "\"eventName\":\"CreateSecurityGroup\",\"n\":01"),
+    ];
+    let dir = raw_trail(&records);
+    let (v, code) = scan_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 2, "the broken record is reported");
+    let ids: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["eventID"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["deep", "huge-number"]);
+    assert_eq!(v["events"][0]["reading"]["nestingCut"], true);
+    assert_eq!(v["events"][1]["reading"]["numbersOutOfRange"], true);
+    let errors = v["errors"].to_string();
+    assert!(
+        errors.contains("record 2") && errors.contains("invalid JSON"),
+        "{errors}"
+    );
+}
+
+/// Top-level values other than `Records` are JSON too: `nan`, `+1` and
+/// `.5` are not numbers.
+#[test]
+fn top_level_scalars_follow_the_json_grammar() {
+    for (bad, good) in [("nan", "1.5"), ("+1", "-1"), (".5", "0.5"), ("inf", "1e9")] {
+        for (value, ok) in [(bad, false), (good, true)] {
+            let dir = tempfile::tempdir().unwrap();
+            write_gz(
+                &dir.path().join("AWSLogs/123837392027/CloudTrail/us-east-1/2026/11/02/123837392027_CloudTrail_us-east-1_20261102T1205Z_abcdefABCDEF0123.json.gz"),
+                format!("{{\"x\":{value},\"Records\":[]}}").as_bytes(),
+            );
+            let (v, code) = scan_json(&[dir.path().to_str().unwrap(), "--validate"]);
+            assert_eq!(code == 0, ok, "{value}: {}", v["errors"]);
+        }
+    }
+}

@@ -665,11 +665,26 @@ fn replay_alarm(
     }
     // An episode whose changes came under an assumed configuration rests on
     // the assumption too, even if it was confirmed by the transition time.
+    // So does one whose every change matches only under one reading of
+    // the record's repeated keys: CloudWatch Logs may have read another.
     for ep in episodes.iter_mut() {
         if ep.assumption.is_none() {
             if let Some(first) = ep.first_event {
                 ep.assumption = model.assumption_for(alarm, first);
             }
+        }
+        let ambiguous = |id: &String| {
+            events.iter().any(|e| {
+                e.id == *id
+                    && e.reading
+                        .as_ref()
+                        .is_some_and(|r| r.match_depends_on_reading)
+            })
+        };
+        if ep.assumption.is_none() && !ep.events.is_empty() && ep.events.iter().all(ambiguous) {
+            ep.assumption = Some(
+                "CloudWatch Logs read the repeated keys of these records as ctreplay's matching reading (its reading is undocumented)".into(),
+            );
         }
     }
     // Fates: the first episode an event caused or fell into.

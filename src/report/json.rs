@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{FilterEstimate, FilterInfo, Summary, View};
-use crate::event::{format_time, ser_time, Event};
+use crate::event::{format_time, ser_time, Event, Reading};
 use crate::scan::ErrorEntry;
 use crate::scope::Scope;
 
@@ -74,6 +74,10 @@ struct EventJson<'a> {
         skip_serializing_if = "std::ops::Not::not"
     )]
     not_in_cloudwatch_logs: bool,
+    /// Present only for records read with a caveat (repeated keys, numbers
+    /// beyond a double, deep nesting, invalid text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reading: Option<&'a Reading>,
 }
 
 impl<'a> EventJson<'a> {
@@ -100,6 +104,7 @@ impl<'a> EventJson<'a> {
             request: e.request.as_ref(),
             why_unseen: e.why_unseen,
             not_in_cloudwatch_logs: e.too_large_for_cloudwatch_logs(),
+            reading: e.reading.as_deref(),
         }
     }
 }

@@ -91,6 +91,7 @@ pub fn extract(
         values: vec![],
         request: None,
         why_unseen: None,
+        reading: None,
     }
 }
 

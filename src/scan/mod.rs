@@ -23,6 +23,7 @@
 //! [`crate::report`]'s.
 
 pub mod classify;
+pub mod exact;
 pub mod extract;
 pub mod inflate;
 pub mod prefilter;

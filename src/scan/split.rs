@@ -299,9 +299,8 @@ impl Splitter {
                         return Ok(at);
                     }
                     let tok = &buf[at..at + len];
-                    let ok = matches!(tok, b"true" | b"false" | b"null")
-                        || (!tok.is_empty()
-                            && std::str::from_utf8(tok).is_ok_and(|s| s.parse::<f64>().is_ok()));
+                    let ok =
+                        matches!(tok, b"true" | b"false" | b"null") || super::exact::is_number(tok);
                     if !ok {
                         return Err(self.syntax(at, "invalid value"));
                     }

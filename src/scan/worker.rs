@@ -10,7 +10,10 @@
 use std::io::Read;
 use std::ops::Range;
 
+use simd_json::BorrowedValue;
+
 use super::classify::{Detector, Verdict};
+use super::exact;
 use super::extract::{self, event_time};
 use super::inflate::{Inflater, NameHint};
 use super::prefilter::Prefilter;
@@ -19,6 +22,7 @@ use super::totals::{ErrorEntry, Totals};
 use super::ScanOptions;
 use crate::coverage::{self, Span, TimeProbe};
 use crate::error::ObjectError;
+use crate::event::Reading;
 use crate::progress::Progress;
 use crate::source::{KeyKind, ObjectRef, Opened, Selection, SkipReason};
 
@@ -216,25 +220,23 @@ impl Buffers {
             let span = self.spans[i].clone();
             let span_len = span.len() as u64;
             let bad = |reason: String| ObjectError::Record { index, reason };
-            self.scratch.clear();
-            self.scratch.extend_from_slice(&self.buf[span.clone()]);
-            let value = match simd_json::to_borrowed_value_with_buffers(
-                &mut self.scratch,
-                &mut self.json,
-            ) {
-                Ok(v) => v,
-                Err(e) => {
-                    errors.push(bad(format!("invalid JSON: {e}")));
-                    continue;
-                }
-            };
-            let (verdict, name) = det.classify(&self.buf[span], &value);
+            let raw = &self.buf[span.clone()];
+            let Decoded { value, reading } =
+                match decode(raw, &mut self.scratch, &mut self.json, det) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        errors.push(bad(format!("invalid JSON: {e}")));
+                        continue;
+                    }
+                };
+            let (verdict, name) = det.classify(raw, &value);
             let time = event_time(&value);
             if let (Some(n), Ok(t)) = (name, &time) {
                 if det.is_pipeline(n) && sel.window.contains(*t) {
                     let mut ev = extract::extract(&value, n, *t, key_account, &cur.name, index);
                     ev.request = extract::get(&value, &["requestParameters"])
                         .and_then(|r| serde_json::to_value(r).ok());
+                    ev.reading = reading.clone();
                     if sel.keeps(&ev.account, key_account, &ev.region) {
                         acc.pipeline.push(ev);
                     }
@@ -267,6 +269,7 @@ impl Buffers {
             }
             let mut ev = extract::extract(&value, name, time, key_account, &cur.name, index);
             ev.record_bytes = span_len;
+            ev.reading = reading;
             if !sel.keeps(&ev.account, key_account, &ev.region) {
                 continue;
             }
@@ -289,4 +292,82 @@ impl Buffers {
             }
         }
     }
+}
+
+/// The readings of a record's repeated keys tried, at most.
+const MAX_READINGS: usize = 16;
+
+/// A candidate record, decoded.
+struct Decoded<'b> {
+    value: BorrowedValue<'b>,
+    /// How it was read, when that was not plain (see [`exact`]).
+    reading: Option<Box<Reading>>,
+}
+
+/// Decode one candidate record with simd-json, or with the exact decoder
+/// when simd-json refuses it or may have read it other than exactly. A
+/// record with repeated keys is read every way they allow (up to
+/// [`MAX_READINGS`]): the reading that matches most is kept, so a match is
+/// never lost to the choice of a value, and the event says so.
+fn decode<'b>(
+    raw: &'b [u8],
+    scratch: &'b mut Vec<u8>,
+    json: &mut simd_json::Buffers,
+    det: &Detector,
+) -> Result<Decoded<'b>, String> {
+    scratch.clear();
+    scratch.extend_from_slice(raw);
+    let refused = match simd_json::to_borrowed_value_with_buffers(scratch, json) {
+        Ok(v) if !exact::needs_exact(&v) => {
+            return Ok(Decoded {
+                value: v,
+                reading: None,
+            })
+        }
+        Ok(_) => None,
+        Err(e) => Some(e.to_string()),
+    };
+    let (value, odd) = exact::decode(raw, 0).map_err(|e| match &refused {
+        // simd-json's message for what both refuse, as before.
+        Some(s) => s.clone(),
+        None => e.to_string(),
+    })?;
+    let mut reading = Reading {
+        repeated_keys: odd.repeated.clone(),
+        match_depends_on_reading: false,
+        numbers_out_of_range: odd.out_of_range,
+        nesting_cut: odd.depth_cut,
+        lossy_text: odd.lossy_text,
+    };
+    if odd.max_repeats < 2 {
+        return Ok(Decoded {
+            value,
+            reading: Some(Box::new(reading)),
+        });
+    }
+    let rank = |v: &Verdict| match v {
+        Verdict::Match(m) => 2 + m.len(),
+        Verdict::BlindSpot(_) => 1,
+        Verdict::Other => 0,
+    };
+    let first = det.classify(raw, &value).0;
+    let (mut best, mut best_rank) = (0, rank(&first));
+    drop(value);
+    for k in 1..odd.max_repeats.min(MAX_READINGS) {
+        let Ok((v, _)) = exact::decode(raw, k) else {
+            continue;
+        };
+        let verdict = det.classify(raw, &v).0;
+        if verdict != first {
+            reading.match_depends_on_reading = true;
+        }
+        if rank(&verdict) > best_rank {
+            (best, best_rank) = (k, rank(&verdict));
+        }
+    }
+    let (value, _) = exact::decode(raw, best).map_err(|e| e.to_string())?;
+    Ok(Decoded {
+        value,
+        reading: Some(Box::new(reading)),
+    })
 }
