@@ -5,7 +5,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{read_pages, ExportError};
+use super::{parse_pages, read_bytes, ExportError};
 use crate::alarm::{Comparison, Missing, Rule, Statistic};
 
 #[derive(Debug, Deserialize)]
@@ -181,6 +181,11 @@ impl MetricAlarm {
 
 /// Read the metric alarms of a `describe-alarms` export.
 pub fn read(file: &Path) -> Result<Vec<MetricAlarm>, ExportError> {
-    let pages: Vec<Page> = read_pages(file)?;
+    parse(file, &read_bytes(file)?)
+}
+
+/// As [`read`], of `bytes` read from `file`.
+pub fn parse(file: &Path, bytes: &[u8]) -> Result<Vec<MetricAlarm>, ExportError> {
+    let pages: Vec<Page> = parse_pages(file, bytes)?;
     Ok(pages.into_iter().flat_map(|p| p.metric_alarms).collect())
 }

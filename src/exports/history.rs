@@ -5,7 +5,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{read_pages, ExportError};
+use super::{parse_pages, read_bytes, ExportError};
 use crate::alarm::State;
 
 #[derive(Debug, Deserialize)]
@@ -107,7 +107,12 @@ fn action(summary: &str, data: Option<&str>) -> Kind {
 /// Read every item of a `describe-alarm-history` export, sorted by time
 /// (StateUpdate before Action at the same instant).
 pub fn read(file: &Path) -> Result<Vec<Item>, ExportError> {
-    let pages: Vec<Page> = read_pages(file)?;
+    parse(file, &read_bytes(file)?)
+}
+
+/// As [`read`], of `bytes` read from `file`.
+pub fn parse(file: &Path, bytes: &[u8]) -> Result<Vec<Item>, ExportError> {
+    let pages: Vec<Page> = parse_pages(file, bytes)?;
     let mut out = Vec::new();
     for (i, raw) in pages.into_iter().flat_map(|p| p.items).enumerate() {
         let data = raw.history_data.as_deref();

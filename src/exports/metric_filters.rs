@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{read_json, ExportError};
+use super::{parse as parse_json, read_bytes, ExportError};
 
 /// The export's top level. A bare list of filters (`--query metricFilters`)
 /// is accepted too.
@@ -57,6 +57,11 @@ pub struct MetricTransformation {
 
 /// Read the filters of a `describe-metric-filters` export, in file order.
 pub fn read(file: &Path) -> Result<Vec<MetricFilter>, ExportError> {
+    parse(file, &read_bytes(file)?)
+}
+
+/// As [`read`], of `bytes` read from `file`.
+pub fn parse(file: &Path, bytes: &[u8]) -> Result<Vec<MetricFilter>, ExportError> {
     // Untagged enums hide the failing key, so try the usual shape first
     // for its precise error, then the bare list.
     #[derive(Deserialize)]
@@ -64,9 +69,9 @@ pub fn read(file: &Path) -> Result<Vec<MetricFilter>, ExportError> {
         #[serde(rename = "metricFilters")]
         metric_filters: Vec<MetricFilter>,
     }
-    let filters = match read_json::<Response>(file) {
+    let filters = match parse_json::<Response>(file, bytes) {
         Ok(r) => r.metric_filters,
-        Err(first) => match read_json::<Document>(file) {
+        Err(first) => match parse_json::<Document>(file, bytes) {
             Ok(Document::List(l)) | Ok(Document::Response { metric_filters: l }) => l,
             Err(_) => return Err(first),
         },

@@ -33,10 +33,6 @@ impl ExportError {
     }
 }
 
-fn read_bytes(file: &Path) -> Result<Vec<u8>, ExportError> {
-    std::fs::read(file).map_err(|e| ExportError::new(file, "", format!("cannot read: {e}")))
-}
-
 /// A deserialization failure at its key path, `prefix` naming the page.
 fn shape_error(
     file: &Path,
@@ -54,25 +50,26 @@ fn shape_error(
     ExportError::new(file, format!("{prefix}{path}"), reason)
 }
 
-/// Read and deserialize `file`, reporting the key path of a shape error.
-pub fn read_json<T: DeserializeOwned>(file: &Path) -> Result<T, ExportError> {
-    parse(file, &read_bytes(file)?)
+/// Read the whole of `file`.
+pub fn read_bytes(file: &Path) -> Result<Vec<u8>, ExportError> {
+    std::fs::read(file).map_err(|e| ExportError::new(file, "", format!("cannot read: {e}")))
 }
 
-fn parse<T: DeserializeOwned>(file: &Path, bytes: &[u8]) -> Result<T, ExportError> {
+/// Deserialize `bytes`, read from `file`, reporting the key path of a
+/// shape error.
+pub fn parse<T: DeserializeOwned>(file: &Path, bytes: &[u8]) -> Result<T, ExportError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| shape_error(file, e, ""))
 }
 
-/// Read a document that may be one response, a JSON array of page
+/// Deserialize a document that may be one response, a JSON array of page
 /// responses, or several responses concatenated (`docs/exports.md#general`).
-pub fn read_pages<T: DeserializeOwned>(file: &Path) -> Result<Vec<T>, ExportError> {
-    let bytes = read_bytes(file)?;
+pub fn parse_pages<T: DeserializeOwned>(file: &Path, bytes: &[u8]) -> Result<Vec<T>, ExportError> {
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        return parse(file, &bytes);
+        return parse(file, bytes);
     }
     let mut out = Vec::new();
-    let stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<serde_json::Value>();
+    let stream = serde_json::Deserializer::from_slice(bytes).into_iter::<serde_json::Value>();
     for (n, v) in stream.enumerate() {
         let v = v.map_err(|e| ExportError::new(file, "", format!("not valid JSON: {e}")))?;
         let page = serde_path_to_error::deserialize(v).map_err(|e| {

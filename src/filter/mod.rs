@@ -52,6 +52,11 @@ impl FieldValue {
         }
     }
 
+    /// The selector's steps.
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
     /// The selector as written.
     pub fn path(&self) -> &str {
         &self.path
@@ -214,6 +219,22 @@ impl Pattern {
             Kind::Json(e) => literals::json(e),
             Kind::Terms(t) => literals::terms(t),
         }
+    }
+
+    /// The selectors of a JSON pattern's conditions (none for other
+    /// kinds): every field the pattern reads.
+    pub fn selectors(&self) -> Vec<&[Step]> {
+        fn walk<'e>(e: &'e Expr, out: &mut Vec<&'e [Step]>) {
+            match e {
+                Expr::Or(b) | Expr::And(b) => b.iter().for_each(|e| walk(e, out)),
+                Expr::Cond(c) => out.push(&c.selector.steps),
+            }
+        }
+        let mut out = Vec::new();
+        if let Kind::Json(e) = &self.kind {
+            walk(e, &mut out);
+        }
+        out
     }
 
     /// The strings compared for equality with `$.eventName` (no wildcard),

@@ -14,6 +14,7 @@
 use simd_json::prelude::*;
 use simd_json::BorrowedValue;
 
+use super::exact::{Step, Want};
 use super::extract::{get, get_str};
 use super::prefilter::Prefilter;
 use crate::cis::{When, BLIND_SPOTS, MISSED_SIX, PIPELINE_EVENTS, SECURITY_GROUP_EVENTS};
@@ -37,6 +38,7 @@ pub struct Detector {
     names: Vec<String>,
     prefilter: Prefilter,
     pipeline: bool,
+    want: Want,
 }
 
 impl Detector {
@@ -80,11 +82,13 @@ impl Detector {
             Some(l) => Prefilter::new(minimal(l)),
             None => Prefilter::EVERYTHING,
         };
+        let want = wanted(&filters);
         Detector {
             filters,
             names,
             prefilter,
             pipeline,
+            want,
         }
     }
 
@@ -106,6 +110,12 @@ impl Detector {
     /// Whether a record named `name` is collected as a pipeline change.
     pub fn is_pipeline(&self, name: &str) -> bool {
         self.pipeline && PIPELINE_EVENTS.contains(&name)
+    }
+
+    /// What of a record the filters, [`Detector::classify`] and
+    /// [`super::extract`] read: all a large record is decoded into.
+    pub fn want(&self) -> &Want {
+        &self.want
     }
 
     /// The prefilter that rules out records before decoding.
@@ -139,6 +149,79 @@ impl Detector {
             }
         }
         (Verdict::Other, name)
+    }
+}
+
+/// Every field the filters, [`Detector::classify`] and
+/// [`super::extract`] read. A test below checks that a record decoded to
+/// only these reads the same as the whole record.
+fn wanted(filters: &[Filter]) -> Want {
+    let mut w = Want::none();
+    for f in filters {
+        let value = f.value.as_ref().map(|v| v.steps());
+        for sel in f.pattern.selectors().into_iter().chain(value) {
+            let path: Vec<Step<'_>> = sel.iter().map(step).collect();
+            w.add(&path, Want::All);
+        }
+    }
+    // extract: the reported fields.
+    for k in [
+        "eventTime",
+        "eventName",
+        "eventID",
+        "eventSource",
+        "awsRegion",
+        "recipientAccountId",
+        "userIdentity",
+        "sourceIPAddress",
+        "userAgent",
+        "errorCode",
+        "errorMessage",
+    ] {
+        w.add(&[Step::Key(k)], Want::All);
+    }
+    // extract's security groups, and classify's blind-spot conditions.
+    for part in ["requestParameters", "responseElements"] {
+        let p = Step::Key(part);
+        for path in [
+            &[p, Step::Key("groupId")][..],
+            &[p, Step::Key("groupName")],
+            &[p, Step::AnyKey, Step::Key("GroupId")],
+            &[
+                p,
+                Step::Key("groupSet"),
+                Step::Key("items"),
+                Step::AnyIndex,
+                Step::Key("groupId"),
+            ],
+            &[
+                p,
+                Step::Key("securityGroupRuleSet"),
+                Step::Key("items"),
+                Step::AnyIndex,
+                Step::Key("groupId"),
+            ],
+            &[
+                p,
+                Step::Key("resourcesSet"),
+                Step::Key("items"),
+                Step::AnyIndex,
+                Step::Key("resourceId"),
+            ],
+        ] {
+            w.add(path, Want::All);
+        }
+        w.add(&[p, Step::AnyKey], Want::Presence);
+    }
+    w.finish()
+}
+
+fn step(s: &crate::filter::Step) -> Step<'_> {
+    match s {
+        crate::filter::Step::Key(k) => Step::Key(k.as_str()),
+        crate::filter::Step::Index(i) => Step::Index(*i),
+        crate::filter::Step::AnyKey => Step::AnyKey,
+        crate::filter::Step::AnyIndex => Step::AnyIndex,
     }
 }
 
@@ -302,5 +385,60 @@ mod tests {
             ),
             Verdict::Other
         );
+    }
+
+    /// A record decoded to [`Detector::want`] only reads exactly as the
+    /// whole record: the same verdict, the same event, the same metric
+    /// value, for every preset and for patterns that reach into arrays,
+    /// wildcards and absent fields.
+    #[test]
+    fn a_pruned_record_reads_as_the_whole_record() {
+        use crate::filter::FieldValue;
+        let mut records: Vec<String> = Vec::new();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/real/traildiscover");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "cloudtrail") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let list: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+                records.extend(list.iter().map(|r| r.to_string()));
+            }
+        }
+        records.extend([
+            r#"{"eventName":"ModifySecurityGroupRules","eventTime":"2026-11-02T12:00:00Z","requestParameters":{"ModifySecurityGroupRulesRequest":{"GroupId":"sg-1","SecurityGroupRule":{"x":[1,2]}}},"n":"7"}"#.to_owned(),
+            r#"{"eventName":"CreateTags","eventTime":"2026-11-02T12:00:00Z","requestParameters":{"resourcesSet":{"items":[{"resourceId":"i-1"},{"resourceId":"sg-2"}]},"tagSet":{"items":[{"key":"k"}]}}}"#.to_owned(),
+            r#"{"eventName":"ModifyInstanceAttribute","eventTime":"2026-11-02T12:00:00Z","requestParameters":{"groupSet":{"items":[{"groupId":"sg-3"}]},"instanceId":"i-1"},"responseElements":{"groupId":"sg-4","x":{"y":null}}}"#.to_owned(),
+            r#"{"eventName":"ModifyVpcEndpoint","eventTime":"2026-11-02T12:00:00Z","requestParameters":{"AddSecurityGroupId":{"items":["sg-5"]},"deep":[[{"a":1}]]}}"#.to_owned(),
+        ]);
+        let mut patterns: Vec<String> = presets::all()
+            .into_iter()
+            .map(|p| p.pattern.to_owned())
+            .collect();
+        patterns.extend([
+            "{ $.requestParameters.ipPermissions.items[0].fromPort = 22 }",
+            "{ $.requestParameters.*.items = sg-* || $.requestParameters.groupSet.items[*].groupId = sg-3 || $.n = 7 }",
+            "{ $.responseElements.x.y IS NULL && $.requestParameters.deep[0][0].a > 0 }",
+            "{ $.requestParameters.tagSet NOT EXISTS }",
+            "{ $.userIdentity.sessionContext.sessionIssuer.userName = * }",
+        ].map(str::to_owned));
+        for pattern in &patterns {
+            let mut f = Filter::new("f", pattern).unwrap();
+            f.value = FieldValue::parse("$.n");
+            let det = Detector::for_audit(vec![f]);
+            for r in &records {
+                let raw = r.as_bytes();
+                let (whole, _) = crate::scan::exact::decode(raw, 0).unwrap();
+                let (pruned, _) = crate::scan::exact::decode_wanted(raw, 0, det.want()).unwrap();
+                let (v1, n1) = det.classify(raw, &whole);
+                let (v2, n2) = det.classify(raw, &pruned);
+                assert_eq!((&v1, n1), (&v2, n2), "{pattern}\n{r}");
+                let t = chrono::Utc::now();
+                let e1 = super::super::extract::extract(&whole, n1.unwrap_or(""), t, None, "o", 0);
+                let e2 = super::super::extract::extract(&pruned, n2.unwrap_or(""), t, None, "o", 0);
+                assert_eq!(e1, e2, "{pattern}\n{r}");
+                let fv = det.filters()[0].value.as_ref().unwrap();
+                assert_eq!(fv.read(&whole), fv.read(&pruned));
+            }
+        }
     }
 }

@@ -64,6 +64,199 @@ pub struct SyntaxError {
     pub what: &'static str,
 }
 
+/// What of a record to build: the fields its readers read, so that a huge
+/// record costs what those fields cost, not 12 times its size. Everything
+/// else is still checked for syntax, just not kept.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Want {
+    /// The whole value.
+    All,
+    /// Only that the key is there: a container reads as `null` (scalars
+    /// are kept, they cost nothing).
+    Presence,
+    /// Some of its children.
+    Some(Box<Children>),
+}
+
+/// The wanted children of a container.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Children {
+    keys: Vec<(String, Want)>,
+    any_key: Option<Want>,
+    indexes: Vec<(usize, Want)>,
+    any_index: Option<Want>,
+}
+
+/// One step of a wanted path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step<'s> {
+    /// An object key.
+    Key(&'s str),
+    /// An array index.
+    Index(usize),
+    /// Every value of an object.
+    AnyKey,
+    /// Every element of an array.
+    AnyIndex,
+}
+
+impl Want {
+    /// Nothing yet.
+    pub fn none() -> Want {
+        Want::Some(Box::default())
+    }
+
+    /// Also want `leaf` at `path`.
+    pub fn add(&mut self, path: &[Step<'_>], leaf: Want) {
+        let Some((step, rest)) = path.split_first() else {
+            let here = std::mem::replace(self, Want::All);
+            *self = here.merge(leaf);
+            return;
+        };
+        let children = match self {
+            Want::All => return,
+            Want::Presence => {
+                *self = Want::none();
+                let Want::Some(c) = self else {
+                    unreachable!("just set")
+                };
+                c
+            }
+            Want::Some(c) => c,
+        };
+        let slot = match step {
+            Step::Key(k) => slot(&mut children.keys, (*k).to_owned()),
+            Step::Index(n) => slot(&mut children.indexes, *n),
+            Step::AnyKey => children.any_key.get_or_insert_with(Want::none),
+            Step::AnyIndex => children.any_index.get_or_insert_with(Want::none),
+        };
+        slot.add(rest, leaf);
+    }
+
+    fn merge(self, other: Want) -> Want {
+        match (self, other) {
+            (Want::All, _) | (_, Want::All) => Want::All,
+            (Want::Presence, w) | (w, Want::Presence) => match w {
+                Want::Some(c) if c.is_empty() => Want::Presence,
+                w => w,
+            },
+            (Want::Some(mut a), Want::Some(b)) => {
+                let b = *b;
+                for (k, w) in b.keys {
+                    a.merge_key(k, w);
+                }
+                for (n, w) in b.indexes {
+                    merge_into(slot(&mut a.indexes, n), w);
+                }
+                a.any_key = merge_opt(a.any_key.take(), b.any_key);
+                a.any_index = merge_opt(a.any_index.take(), b.any_index);
+                Want::Some(a)
+            }
+        }
+    }
+
+    /// Fold the wildcards into the named children, so that a lookup finds
+    /// everything a key or index needs in one place.
+    pub fn finish(self) -> Want {
+        let Want::Some(mut c) = self else {
+            return self;
+        };
+        if let Some(any) = &c.any_key {
+            for (_, w) in &mut c.keys {
+                let old = std::mem::replace(w, Want::All);
+                *w = old.merge(any.clone());
+            }
+        }
+        if let Some(any) = &c.any_index {
+            for (_, w) in &mut c.indexes {
+                let old = std::mem::replace(w, Want::All);
+                *w = old.merge(any.clone());
+            }
+        }
+        let Children {
+            keys,
+            any_key,
+            indexes,
+            any_index,
+        } = *c;
+        Want::Some(Box::new(Children {
+            keys: keys.into_iter().map(|(k, w)| (k, w.finish())).collect(),
+            any_key: any_key.map(Want::finish),
+            indexes: indexes.into_iter().map(|(n, w)| (n, w.finish())).collect(),
+            any_index: any_index.map(Want::finish),
+        }))
+    }
+
+    /// What is wanted of the value under `key` (None: nothing).
+    fn key(&self, key: &str) -> Option<&Want> {
+        match self {
+            Want::All => Some(&Want::All),
+            Want::Presence => None,
+            Want::Some(c) => c
+                .keys
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, w)| w)
+                .or(c.any_key.as_ref()),
+        }
+    }
+
+    /// What is wanted of element `n` (an unwanted one reads as `null`, to
+    /// keep the positions).
+    fn index(&self, n: usize) -> &Want {
+        match self {
+            Want::All => &Want::All,
+            Want::Presence => &Want::Presence,
+            Want::Some(c) => c
+                .indexes
+                .iter()
+                .find(|(i, _)| *i == n)
+                .map(|(_, w)| w)
+                .or(c.any_index.as_ref())
+                .unwrap_or(&Want::Presence),
+        }
+    }
+}
+
+impl Children {
+    fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+            && self.indexes.is_empty()
+            && self.any_key.is_none()
+            && self.any_index.is_none()
+    }
+
+    fn merge_key(&mut self, k: String, w: Want) {
+        merge_into(slot(&mut self.keys, k), w);
+    }
+}
+
+/// `*w = w ∪ other`.
+fn merge_into(w: &mut Want, other: Want) {
+    let old = std::mem::replace(w, Want::All);
+    *w = old.merge(other);
+}
+
+/// The child under `k`, made empty when new.
+fn slot<K: PartialEq>(list: &mut Vec<(K, Want)>, k: K) -> &mut Want {
+    let found = list.iter().position(|(x, _)| *x == k);
+    let i = match found {
+        Some(i) => i,
+        None => {
+            list.push((k, Want::none()));
+            list.len() - 1
+        }
+    };
+    &mut list[i].1
+}
+
+fn merge_opt(a: Option<Want>, b: Option<Want>) -> Option<Want> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.merge(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// Whether simd-json's reading of `v` may differ from an exact one: an
 /// object with a repeated key, or an object simd-json stored as a hash map
 /// (over 32 keys), where a repeat would already have been folded away.
@@ -126,13 +319,16 @@ fn number_len(b: &[u8]) -> Option<usize> {
     Some(i)
 }
 
-/// An open container.
-enum Frame<'a> {
-    Array(Vec<BorrowedValue<'a>>),
+/// An open container, with what is wanted of it.
+enum Frame<'a, 'w> {
+    Array(Vec<BorrowedValue<'a>>, &'w Want),
     Object {
         entries: Vec<(Cow<'a, str>, BorrowedValue<'a>)>,
         /// The key whose value is being read.
         key: Cow<'a, str>,
+        /// What is wanted of that value (None: it is dropped).
+        child: Option<&'w Want>,
+        want: &'w Want,
     },
 }
 
@@ -150,13 +346,22 @@ pub fn decode(
     text: &[u8],
     occurrence: usize,
 ) -> Result<(BorrowedValue<'_>, Oddities), SyntaxError> {
+    decode_wanted(text, occurrence, &Want::All)
+}
+
+/// As [`decode`], building only what `want` asks for (see [`Want`]).
+pub fn decode_wanted<'a>(
+    text: &'a [u8],
+    occurrence: usize,
+    want: &Want,
+) -> Result<(BorrowedValue<'a>, Oddities), SyntaxError> {
     let mut p = Parser {
         text,
         pos: 0,
         occurrence,
         odd: Oddities::default(),
     };
-    let v = p.document()?;
+    let v = p.document(want)?;
     Ok((v, p.odd))
 }
 
@@ -184,37 +389,49 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn document(&mut self) -> Result<BorrowedValue<'a>, SyntaxError> {
-        let mut stack: Vec<Frame<'a>> = Vec::new();
+    fn document<'w>(&mut self, root: &'w Want) -> Result<BorrowedValue<'a>, SyntaxError> {
+        let null = || BorrowedValue::Static(StaticNode::Null);
+        let mut stack: Vec<Frame<'a, 'w>> = Vec::new();
+        // What is wanted of the value about to be read (None: dropped).
+        let mut want: Option<&'w Want> = Some(root);
         'value: loop {
-            // Expecting a value.
+            let building = matches!(want, Some(Want::All | Want::Some(_)));
             let mut v = match self.peek() {
-                Some(b'{' | b'[') if stack.len() >= MAX_DEPTH => {
+                Some(b'{' | b'[') if !building || stack.len() >= MAX_DEPTH => {
                     self.skip_container()?;
-                    self.odd.depth_cut = true;
-                    BorrowedValue::Static(StaticNode::Null)
+                    if building {
+                        self.odd.depth_cut = true;
+                    }
+                    null()
                 }
                 Some(b'{') => {
+                    let w = want.unwrap_or(&Want::All);
                     self.pos += 1;
                     if self.peek() == Some(b'}') {
                         self.pos += 1;
                         BorrowedValue::from(Object::default())
                     } else {
                         let key = self.key()?;
+                        let child = w.key(&key);
                         stack.push(Frame::Object {
                             entries: Vec::new(),
                             key,
+                            child,
+                            want: w,
                         });
+                        want = child;
                         continue 'value;
                     }
                 }
                 Some(b'[') => {
+                    let w = want.unwrap_or(&Want::All);
                     self.pos += 1;
                     if self.peek() == Some(b']') {
                         self.pos += 1;
                         BorrowedValue::Array(Box::default())
                     } else {
-                        stack.push(Frame::Array(Vec::new()));
+                        stack.push(Frame::Array(Vec::new(), w));
+                        want = Some(w.index(0));
                         continue 'value;
                     }
                 }
@@ -229,16 +446,17 @@ impl<'a> Parser<'a> {
                     return Ok(v);
                 };
                 match top {
-                    Frame::Array(items) => {
+                    Frame::Array(items, w) => {
                         items.push(v);
                         match self.peek() {
                             Some(b',') => {
                                 self.pos += 1;
+                                want = Some(w.index(items.len()));
                                 continue 'value;
                             }
                             Some(b']') => {
                                 self.pos += 1;
-                                let Some(Frame::Array(items)) = stack.pop() else {
+                                let Some(Frame::Array(items, _)) = stack.pop() else {
                                     unreachable!("the top frame is an array")
                                 };
                                 v = BorrowedValue::Array(Box::new(items));
@@ -246,12 +464,22 @@ impl<'a> Parser<'a> {
                             _ => return Err(self.err("expected ',' or ']'")),
                         }
                     }
-                    Frame::Object { entries, key } => {
-                        entries.push((std::mem::take(key), v));
+                    Frame::Object {
+                        entries,
+                        key,
+                        child,
+                        want: w,
+                    } => {
+                        let k = std::mem::take(key);
+                        if child.is_some() {
+                            entries.push((k, v));
+                        }
                         match self.peek() {
                             Some(b',') => {
                                 self.pos += 1;
                                 *key = self.key()?;
+                                *child = w.key(key);
+                                want = *child;
                                 continue 'value;
                             }
                             Some(b'}') => {
@@ -283,7 +511,7 @@ impl<'a> Parser<'a> {
     fn object(
         &mut self,
         entries: Vec<(Cow<'a, str>, BorrowedValue<'a>)>,
-        parents: &[Frame<'a>],
+        parents: &[Frame<'a, '_>],
     ) -> BorrowedValue<'a> {
         // Occurrence number of each entry and the count of its key.
         let n = entries.len();
@@ -318,7 +546,7 @@ impl<'a> Parser<'a> {
         BorrowedValue::from(map)
     }
 
-    fn note_repeat(&mut self, parents: &[Frame<'a>], key: &str, count: usize) {
+    fn note_repeat(&mut self, parents: &[Frame<'a, '_>], key: &str, count: usize) {
         self.odd.max_repeats = self.odd.max_repeats.max(count);
         if self.odd.repeated.len() >= MAX_NAMED {
             return;
@@ -332,7 +560,7 @@ impl<'a> Parser<'a> {
                     }
                     path.push_str(key);
                 }
-                Frame::Array(items) => path.push_str(&format!("[{}]", items.len())),
+                Frame::Array(items, _) => path.push_str(&format!("[{}]", items.len())),
             }
         }
         if !path.is_empty() {

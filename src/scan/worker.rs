@@ -13,7 +13,7 @@ use std::ops::Range;
 use simd_json::BorrowedValue;
 
 use super::classify::{Detector, Verdict};
-use super::exact;
+use super::exact::{self, Want};
 use super::extract::{self, event_time};
 use super::inflate::{Inflater, NameHint};
 use super::prefilter::Prefilter;
@@ -294,6 +294,11 @@ impl Buffers {
     }
 }
 
+/// Records larger than this are decoded to the fields read only (see
+/// [`decode`]). Below it simd-json's cost (about 12 MiB per thread at
+/// most) is the price of its speed.
+pub const LARGE_RECORD: usize = 1 << 20;
+
 /// The readings of a record's repeated keys tried, at most.
 const MAX_READINGS: usize = 16;
 
@@ -315,23 +320,44 @@ fn decode<'b>(
     json: &mut simd_json::Buffers,
     det: &Detector,
 ) -> Result<Decoded<'b>, String> {
-    scratch.clear();
-    scratch.extend_from_slice(raw);
-    let refused = match simd_json::to_borrowed_value_with_buffers(scratch, json) {
-        Ok(v) if !exact::needs_exact(&v) => {
-            return Ok(Decoded {
-                value: v,
-                reading: None,
-            })
+    // A large record is decoded to the fields its readers read: simd-json
+    // takes about 12 times a record's size (a 13.6 MiB record, 170 MB per
+    // thread), the pruned exact decoder what those fields take. A
+    // pipeline change is read whole: its requestParameters are reported.
+    let mut want = &Want::All;
+    let mut refused = None;
+    if raw.len() > LARGE_RECORD {
+        want = det.want();
+        let (v, _) = exact::decode_wanted(raw, 0, want).map_err(|e| e.to_string())?;
+        if extract::get_str(&v, &["eventName"]).is_some_and(|n| det.is_pipeline(n)) {
+            want = &Want::All;
         }
-        Ok(_) => None,
-        Err(e) => Some(e.to_string()),
-    };
-    let (value, odd) = exact::decode(raw, 0).map_err(|e| match &refused {
+    } else {
+        scratch.clear();
+        scratch.extend_from_slice(raw);
+        match simd_json::to_borrowed_value_with_buffers(scratch, json) {
+            Ok(v) if !exact::needs_exact(&v) => {
+                return Ok(Decoded {
+                    value: v,
+                    reading: None,
+                })
+            }
+            Ok(_) => {}
+            Err(e) => refused = Some(e.to_string()),
+        }
+    }
+    let (value, odd) = exact::decode_wanted(raw, 0, want).map_err(|e| match &refused {
         // simd-json's message for what both refuse, as before.
         Some(s) => s.clone(),
         None => e.to_string(),
     })?;
+    let plain = odd == exact::Oddities::default();
+    if plain && refused.is_none() {
+        return Ok(Decoded {
+            value,
+            reading: None,
+        });
+    }
     let mut reading = Reading {
         repeated_keys: odd.repeated.clone(),
         match_depends_on_reading: false,
@@ -354,7 +380,7 @@ fn decode<'b>(
     let (mut best, mut best_rank) = (0, rank(&first));
     drop(value);
     for k in 1..odd.max_repeats.min(MAX_READINGS) {
-        let Ok((v, _)) = exact::decode(raw, k) else {
+        let Ok((v, _)) = exact::decode_wanted(raw, k, want) else {
             continue;
         };
         let verdict = det.classify(raw, &v).0;
@@ -365,7 +391,7 @@ fn decode<'b>(
             (best, best_rank) = (k, rank(&verdict));
         }
     }
-    let (value, _) = exact::decode(raw, best).map_err(|e| e.to_string())?;
+    let (value, _) = exact::decode_wanted(raw, best, want).map_err(|e| e.to_string())?;
     Ok(Decoded {
         value,
         reading: Some(Box::new(reading)),
