@@ -14,13 +14,26 @@ pub fn testdata(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-/// `ctreplay` with the given arguments, quiet.
+/// `ctreplay` with the given arguments, quiet. With `CTREPLAY_MEASURE`
+/// set to a file, each run goes through GNU time, which appends its wall
+/// seconds, peak RSS (KB) and arguments there (`scripts/hostile-limits.sh`
+/// reads it; no test judges a time).
 pub fn ctreplay(args: &[&str]) -> Output {
-    Command::cargo_bin("ctreplay")
-        .expect("binary built")
-        .args(args)
-        .output()
-        .expect("binary runs")
+    let bin = assert_cmd::cargo::cargo_bin("ctreplay");
+    let mut cmd = match std::env::var_os("CTREPLAY_MEASURE") {
+        Some(file) => {
+            let mut c = Command::new("/usr/bin/time");
+            c.arg("-a")
+                .arg("-o")
+                .arg(file)
+                .arg("-f")
+                .arg("%e %M %C")
+                .arg(bin);
+            c
+        }
+        None => Command::new(bin),
+    };
+    cmd.args(args).output().expect("binary runs")
 }
 
 /// Run `scan --format json` and parse stdout; also returns the exit code.

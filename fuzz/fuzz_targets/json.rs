@@ -3,10 +3,20 @@
 //! same.
 #![no_main]
 
-use ctreplay::scan::exact;
+use std::sync::OnceLock;
+
+use ctreplay::filter::Filter;
+use ctreplay::scan::{exact, Detector};
 use libfuzzer_sys::fuzz_target;
 
+static DETECTOR: OnceLock<Detector> = OnceLock::new();
+
 fuzz_target!(|data: &[u8]| {
+    // The pruned decode (large records) checks exactly what the whole one
+    // checks.
+    let det = DETECTOR.get_or_init(|| Detector::for_audit(vec![Filter::security_group_changes()]));
+    let pruned = exact::decode_wanted(data, 0, det.want()).map(|_| ());
+    assert_eq!(pruned.is_ok(), exact::decode(data, 0).is_ok(), "pruned and whole disagree");
     let Ok((ours, odd)) = exact::decode(data, 0) else {
         // What we refuse, serde_json refuses too (it is stricter on depth
         // only, which is not a refusal of ours).

@@ -906,4 +906,18 @@ mod tests {
             assert!(!is_number(bad.as_bytes()), "{bad}");
         }
     }
+
+    /// Fuzz reproducers (`fuzz/fuzz_targets/json.rs`): the exact decoder
+    /// agrees with simd-json on `-0` (the integer 0) and rounds a long
+    /// integer correctly, where serde_json without `float_roundtrip` is
+    /// one unit in the last place off.
+    #[test]
+    fn fuzz_reproducers_read_as_simd_json_does() {
+        let (v, _) = read("-0");
+        let mut b = b"-0".to_vec();
+        assert_eq!(v, simd_json::to_borrowed_value(&mut b).unwrap());
+        let (v, _) = read("3333333322333332233333333333333");
+        // serde_json's default reading was 3.3333333223333326e30.
+        assert_eq!(v.as_f64(), Some(3.333333322333332e30));
+    }
 }
