@@ -26,3 +26,13 @@ echo "== cargo test"
 cargo test --locked --all-targets
 echo "== cargo bench --no-run"
 cargo bench --locked --no-run
+
+# The fuzz targets (fuzz/, run with cargo-fuzz) must keep building; they
+# need a nightly toolchain, and nothing above needs them.
+if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+  echo "== fuzz targets build (nightly)"
+  cargo +nightly fmt --manifest-path fuzz/Cargo.toml --all -- --check
+  cargo +nightly build --locked --manifest-path fuzz/Cargo.toml --target-dir target/fuzz-check
+else
+  echo "== fuzz targets: no nightly toolchain, not built"
+fi

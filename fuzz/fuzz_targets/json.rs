@@ -16,7 +16,11 @@ fuzz_target!(|data: &[u8]| {
     // checks.
     let det = DETECTOR.get_or_init(|| Detector::for_audit(vec![Filter::security_group_changes()]));
     let pruned = exact::decode_wanted(data, 0, det.want()).map(|_| ());
-    assert_eq!(pruned.is_ok(), exact::decode(data, 0).is_ok(), "pruned and whole disagree");
+    assert_eq!(
+        pruned.is_ok(),
+        exact::decode(data, 0).is_ok(),
+        "pruned and whole disagree"
+    );
     let Ok((ours, odd)) = exact::decode(data, 0) else {
         // What we refuse, serde_json refuses too (it is stricter on depth
         // only, which is not a refusal of ours).

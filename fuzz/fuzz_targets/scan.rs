@@ -33,7 +33,11 @@ fuzz_target!(|data: &[u8]| {
     gz.write_all(data).unwrap();
     let zipped = run_bytes("fuzz.json.gz", gz.finish().unwrap(), det, &opts);
     let ids = |r: &ctreplay::scan::ScanReport| -> Vec<(String, u64)> {
-        r.totals.events.iter().map(|e| (e.id.clone(), e.record)).collect()
+        r.totals
+            .events
+            .iter()
+            .map(|e| (e.id.clone(), e.record))
+            .collect()
     };
     assert_eq!(ids(&plain), ids(&zipped));
     assert_eq!(plain.totals.records_scanned, zipped.totals.records_scanned);
