@@ -83,6 +83,10 @@ pub struct Reading {
     pub nesting_cut: bool,
     /// Invalid UTF-8 or a lone surrogate escape, read as U+FFFD.
     pub lossy_text: bool,
+    /// The filters that match some readings of the repeated keys but not
+    /// all: a metric from them rests on CloudWatch Logs' reading.
+    #[serde(skip)]
+    pub unsure: Vec<FilterId>,
 }
 
 impl Reading {

@@ -15,13 +15,13 @@ fuzz_target!(|data: &[u8]| {
     // The pruned decode (large records) checks exactly what the whole one
     // checks.
     let det = DETECTOR.get_or_init(|| Detector::for_audit(vec![Filter::security_group_changes()]));
-    let pruned = exact::decode_wanted(data, 0, det.want()).map(|_| ());
+    let pruned = exact::decode_wanted(data, exact::Pick::FIRST, det.want()).map(|_| ());
     assert_eq!(
         pruned.is_ok(),
-        exact::decode(data, 0).is_ok(),
+        exact::decode(data, exact::Pick::FIRST).is_ok(),
         "pruned and whole disagree"
     );
-    let Ok((ours, odd)) = exact::decode(data, 0) else {
+    let Ok((ours, odd)) = exact::decode(data, exact::Pick::FIRST) else {
         // What we refuse, serde_json refuses too (it is stricter on depth
         // only, which is not a refusal of ours).
         if let Ok(v) = serde_json::from_slice::<serde_json::Value>(data) {

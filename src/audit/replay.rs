@@ -391,6 +391,7 @@ fn replay_alarm(
     let mut series = Series::default();
     let mut points: Vec<Option<i64>> = vec![None; events.len()];
     let mut no_point: Vec<Option<Unnotified>> = vec![None; events.len()];
+    let mut unsure = vec![false; events.len()];
     let mut matched_minutes = std::collections::BTreeSet::new();
     for (i, e) in events.iter().enumerate() {
         let d = e.time + delay;
@@ -431,6 +432,11 @@ fn replay_alarm(
                     });
                     if let Some(v) = value {
                         series.add(d.timestamp(), v);
+                        // A metric only a reading of repeated keys gives.
+                        let sure = id.is_some_and(|id| {
+                            e.reading.as_ref().is_none_or(|r| !r.unsure.contains(&id))
+                        });
+                        unsure[i] = !sure && (!hit || unsure[i]);
                         hit = true;
                     } else if id.is_some() {
                         why = Some(Unnotified::NoMetricValue(
@@ -645,10 +651,14 @@ fn replay_alarm(
     let inside = |e: &Episode, seen: i64| {
         e.start.timestamp() <= seen && e.end.is_none_or(|end| seen < end.timestamp())
     };
+    // Per episode: (any, every) of its events unsure.
+    let mut doubt = vec![(false, true); episodes.len()];
     for (i, p) in points.iter().enumerate() {
         let Some(minute) = *p else { continue };
-        for ep in episodes.iter_mut() {
+        for (k, ep) in episodes.iter_mut().enumerate() {
             if caused(ep, minute) || inside(ep, minute + 60) {
+                doubt[k].0 |= unsure[i];
+                doubt[k].1 &= unsure[i];
                 if !ep.events.contains(&events[i].id) {
                     ep.events.push(events[i].id.clone());
                 }
@@ -665,23 +675,17 @@ fn replay_alarm(
     }
     // An episode whose changes came under an assumed configuration rests on
     // the assumption too, even if it was confirmed by the transition time.
-    // So does one whose every change matches only under one reading of
-    // the record's repeated keys: CloudWatch Logs may have read another.
-    for ep in episodes.iter_mut() {
+    // So does one that rests on a metric only one reading of a record's
+    // repeated keys gives: all its datapoints, or any when one datapoint
+    // alone does not decide the alarm.
+    for (k, ep) in episodes.iter_mut().enumerate() {
         if ep.assumption.is_none() {
             if let Some(first) = ep.first_event {
                 ep.assumption = model.assumption_for(alarm, first);
             }
         }
-        let ambiguous = |id: &String| {
-            events.iter().any(|e| {
-                e.id == *id
-                    && e.reading
-                        .as_ref()
-                        .is_some_and(|r| r.match_depends_on_reading)
-            })
-        };
-        if ep.assumption.is_none() && !ep.events.is_empty() && ep.events.iter().all(ambiguous) {
+        let (any, every) = doubt[k];
+        if ep.assumption.is_none() && any && (every || !ep.single_datapoint) {
             ep.assumption = Some(
                 "CloudWatch Logs read the repeated keys of these records as ctreplay's matching reading (its reading is undocumented)".into(),
             );

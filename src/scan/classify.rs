@@ -427,8 +427,14 @@ mod tests {
             let det = Detector::for_audit(vec![f]);
             for r in &records {
                 let raw = r.as_bytes();
-                let (whole, _) = crate::scan::exact::decode(raw, 0).unwrap();
-                let (pruned, _) = crate::scan::exact::decode_wanted(raw, 0, det.want()).unwrap();
+                let (whole, _) =
+                    crate::scan::exact::decode(raw, crate::scan::exact::Pick::FIRST).unwrap();
+                let (pruned, _) = crate::scan::exact::decode_wanted(
+                    raw,
+                    crate::scan::exact::Pick::FIRST,
+                    det.want(),
+                )
+                .unwrap();
                 let (v1, n1) = det.classify(raw, &whole);
                 let (v2, n2) = det.classify(raw, &pruned);
                 assert_eq!((&v1, n1), (&v2, n2), "{pattern}\n{r}");

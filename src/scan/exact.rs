@@ -13,8 +13,8 @@
 //! This decoder reads exactly the JSON grammar of RFC 8259, without
 //! recursion, into the same [`BorrowedValue`] the evaluator reads, and says
 //! what it had to decide ([`Oddities`]):
-//! - a repeated key takes its `occurrence`-th value (the last when it has
-//!   fewer), so the caller can try every reading;
+//! - a repeated key takes the value a [`Pick`] says, so the caller can try
+//!   several readings;
 //! - a number past `f64` reads as ±infinity;
 //! - a container deeper than [`MAX_DEPTH`] is checked but read as `null`.
 //!   A filter pattern is at most 1,024 characters and each selector step
@@ -31,6 +31,40 @@ use std::borrow::Cow;
 use simd_json::prelude::*;
 use simd_json::value::borrowed::Object;
 use simd_json::{BorrowedValue, StaticNode};
+
+/// Which value of a repeated key a reading takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    /// The n-th (zero-based), or the last when there are fewer.
+    Nth(usize),
+    /// simd-json's: the first in an object of up to 32 keys (repeats
+    /// counted), the last in a larger one.
+    AsSimdJson,
+}
+
+impl Pick {
+    /// The first value.
+    pub const FIRST: Pick = Pick::Nth(0);
+    /// The last value (what jq and Python keep).
+    pub const LAST: Pick = Pick::Nth(usize::MAX);
+
+    /// The index, among `count` values, of an object of `keys` keys.
+    fn index(self, count: usize, keys: usize) -> usize {
+        match self {
+            Pick::Nth(n) => n.min(count - 1),
+            Pick::AsSimdJson if keys > 32 => count - 1,
+            Pick::AsSimdJson => 0,
+        }
+    }
+}
+
+/// At most this many values are built for one record (about 32 bytes
+/// each, plus their containers): past it the record is refused by name.
+pub const MAX_VALUES: usize = 1 << 20;
+
+/// Only the first this many objects with a repeated key have their path
+/// spelled out (each costs the depth of the object).
+const MAX_PATHS: usize = 64;
 
 /// Containers nested deeper than this read as `null` (simd-json's own limit).
 pub const MAX_DEPTH: usize = 1024;
@@ -187,6 +221,16 @@ impl Want {
         }))
     }
 
+    /// Whether no key of an object is wanted.
+    fn no_keys(&self) -> bool {
+        matches!(self, Want::Some(c) if c.keys.is_empty() && c.any_key.is_none())
+    }
+
+    /// Whether no element of an array is wanted.
+    fn no_elements(&self) -> bool {
+        matches!(self, Want::Some(c) if c.indexes.is_empty() && c.any_index.is_none())
+    }
+
     /// What is wanted of the value under `key` (None: nothing).
     fn key(&self, key: &str) -> Option<&Want> {
         match self {
@@ -335,31 +379,33 @@ enum Frame<'a, 'w> {
 struct Parser<'a> {
     text: &'a [u8],
     pos: usize,
-    occurrence: usize,
+    pick: Pick,
     odd: Oddities,
+    /// Values built so far (see [`MAX_VALUES`]).
+    values: usize,
+    /// Repeated-key paths spelled out so far (see [`MAX_PATHS`]).
+    paths: usize,
 }
 
-/// Decode `text`, one JSON value with optional whitespace around it. A
-/// repeated key takes its `occurrence`-th value (zero-based; the last when
-/// it has fewer).
-pub fn decode(
-    text: &[u8],
-    occurrence: usize,
-) -> Result<(BorrowedValue<'_>, Oddities), SyntaxError> {
-    decode_wanted(text, occurrence, &Want::All)
+/// Decode `text`, one JSON value with optional whitespace around it; a
+/// repeated key takes the value `pick` says.
+pub fn decode(text: &[u8], pick: Pick) -> Result<(BorrowedValue<'_>, Oddities), SyntaxError> {
+    decode_wanted(text, pick, &Want::All)
 }
 
 /// As [`decode`], building only what `want` asks for (see [`Want`]).
 pub fn decode_wanted<'a>(
     text: &'a [u8],
-    occurrence: usize,
+    pick: Pick,
     want: &Want,
 ) -> Result<(BorrowedValue<'a>, Oddities), SyntaxError> {
     let mut p = Parser {
         text,
         pos: 0,
-        occurrence,
+        pick,
         odd: Oddities::default(),
+        values: 0,
+        paths: 0,
     };
     let v = p.document(want)?;
     Ok((v, p.odd))
@@ -396,7 +442,20 @@ impl<'a> Parser<'a> {
         let mut want: Option<&'w Want> = Some(root);
         'value: loop {
             let building = matches!(want, Some(Want::All | Want::Some(_)));
+            self.values += usize::from(want.is_some());
+            if self.values > MAX_VALUES {
+                return Err(self.err("more values than the decoder's budget (1,048,576) to build"));
+            }
             let mut v = match self.peek() {
+                // A container none of whose children are wanted.
+                Some(b'{') if want.is_some_and(Want::no_keys) => {
+                    self.skip_container()?;
+                    BorrowedValue::from(Object::default())
+                }
+                Some(b'[') if want.is_some_and(Want::no_elements) => {
+                    self.skip_container()?;
+                    BorrowedValue::Array(Box::default())
+                }
                 Some(b'{' | b'[') if !building || stack.len() >= MAX_DEPTH => {
                     self.skip_container()?;
                     if building {
@@ -537,7 +596,7 @@ impl<'a> Parser<'a> {
                 if nth[i] == 0 {
                     self.note_repeat(parents, &k, count[i]);
                 }
-                if nth[i] != self.occurrence.min(count[i] - 1) {
+                if nth[i] != self.pick.index(count[i], n) {
                     continue;
                 }
             }
@@ -548,25 +607,36 @@ impl<'a> Parser<'a> {
 
     fn note_repeat(&mut self, parents: &[Frame<'a, '_>], key: &str, count: usize) {
         self.odd.max_repeats = self.odd.max_repeats.max(count);
-        if self.odd.repeated.len() >= MAX_NAMED {
+        if self.odd.repeated.len() >= MAX_NAMED || self.paths >= MAX_PATHS {
             return;
         }
-        let mut path = String::new();
-        for f in parents {
-            match f {
-                Frame::Object { key, .. } => {
-                    if !path.is_empty() {
-                        path.push('.');
-                    }
-                    path.push_str(key);
-                }
-                Frame::Array(items, _) => path.push_str(&format!("[{}]", items.len())),
+        self.paths += 1;
+        // A path names a place for a reader: each key clipped to 64
+        // characters, the path to its last 16 steps.
+        let clip = |k: &str| match k.char_indices().nth(64) {
+            Some((at, _)) => format!("{}...", &k[..at]),
+            None => k.to_owned(),
+        };
+        let mut steps: Vec<String> = parents
+            .iter()
+            .map(|f| match f {
+                Frame::Object { key, .. } => clip(key),
+                Frame::Array(items, _) => format!("[{}]", items.len()),
+            })
+            .collect();
+        steps.push(clip(key));
+        let skip = steps.len().saturating_sub(16);
+        let mut path = if skip > 0 {
+            "...".to_owned()
+        } else {
+            String::new()
+        };
+        for s in &steps[skip..] {
+            if !(path.is_empty() || s.starts_with('[')) {
+                path.push('.');
             }
+            path.push_str(s);
         }
-        if !path.is_empty() {
-            path.push('.');
-        }
-        path.push_str(key);
         if !self.odd.repeated.contains(&path) {
             self.odd.repeated.push(path);
         }
@@ -781,7 +851,7 @@ mod tests {
     use super::*;
 
     fn read(s: &str) -> (BorrowedValue<'_>, Oddities) {
-        decode(s.as_bytes(), 0).unwrap()
+        decode(s.as_bytes(), Pick::FIRST).unwrap()
     }
 
     #[test]
@@ -821,7 +891,7 @@ mod tests {
             "[",
             "[[[]]",
         ] {
-            assert!(decode(bad.as_bytes(), 0).is_err(), "{bad:?}");
+            assert!(decode(bad.as_bytes(), Pick::Nth(0)).is_err(), "{bad:?}");
         }
     }
 
@@ -843,14 +913,14 @@ mod tests {
     #[test]
     fn repeated_keys_take_the_asked_occurrence_and_are_named() {
         let doc = r#"{"eventName":"A","u":{"t":1,"t":2,"t":3},"eventName":"B"}"#;
-        let (v, odd) = decode(doc.as_bytes(), 0).unwrap();
+        let (v, odd) = decode(doc.as_bytes(), Pick::Nth(0)).unwrap();
         assert_eq!(v.get_str("eventName"), Some("A"));
         assert_eq!(odd.repeated, ["u.t", "eventName"]);
         assert_eq!(odd.max_repeats, 3);
-        let (v, _) = decode(doc.as_bytes(), 1).unwrap();
+        let (v, _) = decode(doc.as_bytes(), Pick::Nth(1)).unwrap();
         assert_eq!(v.get_str("eventName"), Some("B"));
         assert_eq!(v.get("u").and_then(|u| u.get_u64("t")), Some(2));
-        let (v, _) = decode(doc.as_bytes(), 7).unwrap();
+        let (v, _) = decode(doc.as_bytes(), Pick::Nth(7)).unwrap();
         assert_eq!(v.get("u").and_then(|u| u.get_u64("t")), Some(3));
     }
 
@@ -867,12 +937,12 @@ mod tests {
         assert!(odd.depth_cut);
         drop(v);
         let broken = format!("{{\"d\":{}{}}}", "[".repeat(deep), "]".repeat(deep - 1));
-        assert!(decode(broken.as_bytes(), 0).is_err());
+        assert!(decode(broken.as_bytes(), Pick::Nth(0)).is_err());
     }
 
     #[test]
     fn lossy_text_is_flagged() {
-        let (v, odd) = decode(b"{\"a\":\"\\ud800x\",\"b\":\"\xff\"}", 0).unwrap();
+        let (v, odd) = decode(b"{\"a\":\"\\ud800x\",\"b\":\"\xff\"}", Pick::FIRST).unwrap();
         assert_eq!(v.get_str("a"), Some("\u{FFFD}x"));
         assert_eq!(v.get_str("b"), Some("\u{FFFD}"));
         assert!(odd.lossy_text);

@@ -13,7 +13,7 @@ use std::ops::Range;
 use simd_json::BorrowedValue;
 
 use super::classify::{Detector, Verdict};
-use super::exact::{self, Want};
+use super::exact::{self, Pick, Want};
 use super::extract::{self, event_time};
 use super::inflate::{Inflater, NameHint};
 use super::prefilter::Prefilter;
@@ -23,6 +23,7 @@ use super::ScanOptions;
 use crate::coverage::{self, Span, TimeProbe};
 use crate::error::ObjectError;
 use crate::event::Reading;
+use crate::filter::FilterId;
 use crate::progress::Progress;
 use crate::source::{KeyKind, ObjectRef, Opened, Selection, SkipReason};
 
@@ -221,15 +222,19 @@ impl Buffers {
             let span_len = span.len() as u64;
             let bad = |reason: String| ObjectError::Record { index, reason };
             let raw = &self.buf[span.clone()];
-            let Decoded { value, reading } =
-                match decode(raw, &mut self.scratch, &mut self.json, det) {
-                    Ok(d) => d,
-                    Err(e) => {
-                        errors.push(bad(format!("invalid JSON: {e}")));
-                        continue;
-                    }
-                };
+            let Decoded {
+                value,
+                reading,
+                verdict: union,
+            } = match decode(raw, &mut self.scratch, &mut self.json, det) {
+                Ok(d) => d,
+                Err(e) => {
+                    errors.push(bad(format!("invalid JSON: {e}")));
+                    continue;
+                }
+            };
             let (verdict, name) = det.classify(raw, &value);
+            let verdict = union.unwrap_or(verdict);
             let time = event_time(&value);
             if let (Some(n), Ok(t)) = (name, &time) {
                 if det.is_pipeline(n) && sel.window.contains(*t) {
@@ -307,13 +312,21 @@ struct Decoded<'b> {
     value: BorrowedValue<'b>,
     /// How it was read, when that was not plain (see [`exact`]).
     reading: Option<Box<Reading>>,
+    /// For a record with repeated keys: what its readings, together, make
+    /// of it (every filter any reading matches).
+    verdict: Option<Verdict>,
 }
 
 /// Decode one candidate record with simd-json, or with the exact decoder
-/// when simd-json refuses it or may have read it other than exactly. A
-/// record with repeated keys is read every way they allow (up to
-/// [`MAX_READINGS`]): the reading that matches most is kept, so a match is
-/// never lost to the choice of a value, and the event says so.
+/// when simd-json refuses it or may have read it other than exactly.
+///
+/// A record with a repeated key is read several ways ([`Pick`]: the n-th
+/// value of every repeated key for n up to [`MAX_READINGS`], the last, and
+/// simd-json's mix of first and last): a filter matches it when it matches
+/// any reading, so no reading's match is lost, and the filters that match
+/// only some readings are named in its [`Reading`]. The value kept for the
+/// reported fields is a reading that matches (else one that is a blind
+/// spot, else one that is a pipeline change).
 fn decode<'b>(
     raw: &'b [u8],
     scratch: &'b mut Vec<u8>,
@@ -324,15 +337,10 @@ fn decode<'b>(
     // takes about 12 times a record's size (a 13.6 MiB record, 170 MB per
     // thread), the pruned exact decoder what those fields take. A
     // pipeline change is read whole: its requestParameters are reported.
-    let mut want = &Want::All;
+    let large = raw.len() > LARGE_RECORD;
+    let mut want = if large { det.want() } else { &Want::All };
     let mut refused = None;
-    if raw.len() > LARGE_RECORD {
-        want = det.want();
-        let (v, _) = exact::decode_wanted(raw, 0, want).map_err(|e| e.to_string())?;
-        if extract::get_str(&v, &["eventName"]).is_some_and(|n| det.is_pipeline(n)) {
-            want = &Want::All;
-        }
-    } else {
+    if !large {
         scratch.clear();
         scratch.extend_from_slice(raw);
         match simd_json::to_borrowed_value_with_buffers(scratch, json) {
@@ -340,60 +348,204 @@ fn decode<'b>(
                 return Ok(Decoded {
                     value: v,
                     reading: None,
+                    verdict: None,
                 })
             }
             Ok(_) => {}
             Err(e) => refused = Some(e.to_string()),
         }
     }
-    let (value, odd) = exact::decode_wanted(raw, 0, want).map_err(|e| match &refused {
+    let fail = |e: exact::SyntaxError| match &refused {
         // simd-json's message for what both refuse, as before.
         Some(s) => s.clone(),
         None => e.to_string(),
-    })?;
-    let plain = odd == exact::Oddities::default();
-    if plain && refused.is_none() {
-        return Ok(Decoded {
-            value,
-            reading: None,
-        });
-    }
+    };
+    let pipeline = |v: &BorrowedValue<'_>| {
+        extract::get_str(v, &["eventName"]).is_some_and(|n| det.is_pipeline(n))
+    };
+    let (value, odd) = exact::decode_wanted(raw, Pick::FIRST, want).map_err(fail)?;
     let mut reading = Reading {
         repeated_keys: odd.repeated.clone(),
-        match_depends_on_reading: false,
         numbers_out_of_range: odd.out_of_range,
         nesting_cut: odd.depth_cut,
         lossy_text: odd.lossy_text,
+        ..Reading::default()
     };
     if odd.max_repeats < 2 {
+        let plain = odd == exact::Oddities::default() && refused.is_none();
+        let value = if large && pipeline(&value) {
+            exact::decode(raw, Pick::FIRST).map_err(fail)?.0
+        } else {
+            value
+        };
         return Ok(Decoded {
             value,
-            reading: Some(Box::new(reading)),
+            reading: (!plain).then(|| Box::new(reading)),
+            verdict: None,
         });
     }
-    let rank = |v: &Verdict| match v {
-        Verdict::Match(m) => 2 + m.len(),
-        Verdict::BlindSpot(_) => 1,
-        Verdict::Other => 0,
-    };
-    let first = det.classify(raw, &value).0;
-    let (mut best, mut best_rank) = (0, rank(&first));
     drop(value);
-    for k in 1..odd.max_repeats.min(MAX_READINGS) {
-        let Ok((v, _)) = exact::decode_wanted(raw, k, want) else {
-            continue;
-        };
-        let verdict = det.classify(raw, &v).0;
-        if verdict != first {
-            reading.match_depends_on_reading = true;
-        }
-        if rank(&verdict) > best_rank {
-            (best, best_rank) = (k, rank(&verdict));
-        }
+    let mut picks: Vec<Pick> = (0..odd.max_repeats.min(MAX_READINGS))
+        .map(Pick::Nth)
+        .collect();
+    picks.extend([Pick::LAST, Pick::AsSimdJson]);
+    let mut readings = Vec::new();
+    for &pick in &picks {
+        let (v, _) = exact::decode_wanted(raw, pick, want).map_err(fail)?;
+        let (verdict, _) = det.classify(raw, &v);
+        readings.push((pick, verdict, pipeline(&v)));
     }
-    let (value, _) = exact::decode_wanted(raw, best, want).map_err(|e| e.to_string())?;
+    let matched_in = |id: &FilterId, v: &Verdict| matches!(v, Verdict::Match(m) if m.contains(id));
+    let mut union: Vec<FilterId> = readings
+        .iter()
+        .flat_map(|(_, v, _)| match v {
+            Verdict::Match(m) => m.clone(),
+            _ => Vec::new(),
+        })
+        .collect();
+    union.sort();
+    union.dedup();
+    reading.unsure = union
+        .iter()
+        .copied()
+        .filter(|id| !readings.iter().all(|(_, v, _)| matched_in(id, v)))
+        .collect();
+    reading.match_depends_on_reading = readings.iter().any(|(_, v, _)| *v != readings[0].1);
+    let verdict = if union.is_empty() {
+        readings
+            .iter()
+            .map(|(_, v, _)| v.clone())
+            .find(|v| matches!(v, Verdict::BlindSpot(_)))
+            .unwrap_or(Verdict::Other)
+    } else {
+        Verdict::Match(union)
+    };
+    let rank = |(_, v, pipe): &(Pick, Verdict, bool)| match v {
+        Verdict::Match(m) => 3 + m.len(),
+        Verdict::BlindSpot(_) => 2,
+        Verdict::Other => usize::from(*pipe),
+    };
+    let best = readings
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, r)| (rank(r), usize::MAX - i))
+        .map_or(Pick::FIRST, |(_, r)| r.0);
+    if large && readings.iter().any(|r| r.2) {
+        want = &Want::All;
+    }
+    let (value, _) = exact::decode_wanted(raw, best, want).map_err(fail)?;
     Ok(Decoded {
         value,
         reading: Some(Box::new(reading)),
+        verdict: Some(verdict),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::Filter;
+    use crate::scan::{run_bytes, ScanOptions};
+
+    fn scan(det: &Detector, records: &[String]) -> crate::scan::ScanReport {
+        let doc = format!("{{\"Records\":[{}]}}", records.join(","));
+        let opts = ScanOptions {
+            threads: 1,
+            ..ScanOptions::default()
+        };
+        run_bytes("t.json", doc.into_bytes(), det, &opts)
+    }
+
+    fn filters(patterns: &[&str]) -> Vec<Filter> {
+        patterns
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Filter::new(&format!("f{i}"), p).unwrap())
+            .collect()
+    }
+
+    const T: &str = r#""eventTime":"2026-11-02T12:00:00Z","eventID":"e""#;
+
+    fn pad(n: usize) -> String {
+        (0..n).map(|i| format!(",\"pad{i}\":{i}")).collect()
+    }
+
+    /// Every filter that matches any reading matches; the ones that match
+    /// only some are named, and only those.
+    #[test]
+    fn readings_are_united_per_filter() {
+        let det = Detector::new(filters(&[
+            "{ $.eventName = CreateSecurityGroup }",
+            "{ $.eventName = DeleteSecurityGroup }",
+            "{ $.errorCode = X }",
+        ]));
+        let r = format!(
+            r#"{{{T},"eventName":"DeleteSecurityGroup","eventName":"CreateSecurityGroup","errorCode":"Y","errorCode":"X"}}"#
+        );
+        let report = scan(&det, &[r]);
+        let e = &report.totals.events[0];
+        assert_eq!(
+            e.filters,
+            [FilterId::new(0), FilterId::new(1), FilterId::new(2)]
+        );
+        let reading = e.reading.as_deref().unwrap();
+        assert_eq!(reading.unsure.len(), 3, "each matches one reading only");
+        let r =
+            format!(r#"{{{T},"eventName":"CreateSecurityGroup","errorCode":"Y","errorCode":"X"}}"#);
+        let report = scan(&det, &[r]);
+        let e = &report.totals.events[0];
+        assert_eq!(e.filters, [FilterId::new(0), FilterId::new(2)]);
+        assert_eq!(
+            e.reading.as_deref().unwrap().unsure,
+            [FilterId::new(2)],
+            "the eventName filter matches every reading"
+        );
+    }
+
+    /// The last of many values, and simd-json's mix of first and last.
+    #[test]
+    fn the_last_value_and_mixed_readings_are_tried() {
+        let det = Detector::security_group_changes();
+        let repeats: String = (0..20).map(|_| ",\"eventName\":\"X\"").collect();
+        let r = format!(
+            r#"{{{T}{repeats},"eventName":"CreateSecurityGroup"{}}}"#,
+            pad(40)
+        );
+        assert_eq!(scan(&det, &[r]).totals.events.len(), 1, "the 21st value");
+        let det = Detector::new(filters(&[
+            "{ $.eventName = CreateSecurityGroup && $.requestParameters.groupId = sg-1 }",
+        ]));
+        let r = format!(
+            r#"{{{T},"eventName":"X","requestParameters":{{"groupId":"sg-1","groupId":"zz"}},"eventName":"CreateSecurityGroup"{}}}"#,
+            pad(40)
+        );
+        assert_eq!(
+            scan(&det, &[r]).totals.events.len(),
+            1,
+            "first in the small object, last in the large"
+        );
+    }
+
+    /// A pipeline change under any reading is collected, whole even when
+    /// the record is large.
+    #[test]
+    fn pipeline_changes_under_any_reading_are_collected_whole() {
+        let det = Detector::for_audit(vec![Filter::security_group_changes()]);
+        let r = format!(
+            r#"{{{T},"eventName":"X","eventName":"DeleteMetricFilter","requestParameters":{{"filterName":"f"}}}}"#
+        );
+        let report = scan(&det, &[r]);
+        assert_eq!(report.totals.pipeline.len(), 1);
+        let big = "y".repeat(LARGE_RECORD);
+        let r = format!(
+            r#"{{{T},"eventName":"X","eventName":"PutMetricFilter","requestParameters":{{"filterName":"f","metricTransformations":[{{"metricName":"m"}}],"pad":"{big}"}}}}"#
+        );
+        let report = scan(&det, &[r]);
+        assert_eq!(report.totals.pipeline.len(), 1);
+        let req = report.totals.pipeline[0].request.as_ref().unwrap();
+        assert_eq!(
+            req["metricTransformations"][0]["metricName"], "m",
+            "read whole"
+        );
+    }
 }
