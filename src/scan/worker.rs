@@ -548,4 +548,22 @@ mod tests {
             "read whole"
         );
     }
+
+    /// Past the value budget a record is an error by name, not a memory
+    /// spike: here a large pipeline change, which is built whole.
+    #[test]
+    fn a_record_past_the_value_budget_is_refused_by_name() {
+        let det = Detector::for_audit(vec![Filter::security_group_changes()]);
+        let zeros = vec!["0"; exact::MAX_VALUES + 1].join(",");
+        let r = format!(
+            r#"{{{T},"eventName":"PutMetricFilter","requestParameters":{{"x":[{zeros}]}}}}"#
+        );
+        let report = scan(&det, &[r]);
+        assert!(report.totals.pipeline.is_empty());
+        let e = &report.totals.errors[0];
+        assert!(
+            e.reason.contains("record 0") && e.reason.contains("budget"),
+            "{e:?}"
+        );
+    }
 }
