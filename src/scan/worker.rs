@@ -233,8 +233,11 @@ impl Buffers {
                     continue;
                 }
             };
-            let (verdict, name) = det.classify(raw, &value);
-            let verdict = union.unwrap_or(verdict);
+            // Readings of repeated keys were classified already.
+            let (verdict, name) = match union {
+                Some(v) => (v, extract::get_str(&value, &["eventName"])),
+                None => det.classify(raw, &value),
+            };
             let time = event_time(&value);
             if let (Some(n), Ok(t)) = (name, &time) {
                 if det.is_pipeline(n) && sel.window.contains(*t) {
@@ -300,7 +303,7 @@ impl Buffers {
 }
 
 /// Records larger than this are decoded to the fields read only (see
-/// [`decode`]). Below it simd-json's cost (about 12 MiB per thread at
+/// [`decode`]). Below it simd-json's cost (about 17 MiB per thread at
 /// most) is the price of its speed.
 pub const LARGE_RECORD: usize = 1 << 20;
 
@@ -334,11 +337,11 @@ fn decode<'b>(
     det: &Detector,
 ) -> Result<Decoded<'b>, String> {
     // A large record is decoded to the fields its readers read: simd-json
-    // takes about 12 times a record's size (a 13.6 MiB record, 170 MB per
+    // takes 12 to 17 times a record's size (a 13.6 MiB record, 170 MB per
     // thread), the pruned exact decoder what those fields take. A
     // pipeline change is read whole: its requestParameters are reported.
     let large = raw.len() > LARGE_RECORD;
-    let mut want = if large { det.want() } else { &Want::All };
+    let want = if large { det.want() } else { &Want::All };
     let mut refused = None;
     if !large {
         scratch.clear();
@@ -384,21 +387,39 @@ fn decode<'b>(
             verdict: None,
         });
     }
-    drop(value);
-    let mut picks: Vec<Pick> = (0..odd.max_repeats.min(MAX_READINGS))
+    // Reading 0 is the one just decoded; the last value is reading
+    // max_repeats - 1 unless there are more values than readings.
+    let mut picks: Vec<Pick> = (1..odd.max_repeats.min(MAX_READINGS))
         .map(Pick::Nth)
         .collect();
-    picks.extend([Pick::LAST, Pick::AsSimdJson]);
-    let mut readings = Vec::new();
-    for &pick in &picks {
+    if odd.max_repeats > MAX_READINGS {
+        picks.push(Pick::LAST);
+    }
+    picks.push(Pick::AsSimdJson);
+    let rank = |v: &Verdict, pipe: bool| match v {
+        Verdict::Match(m) => 3 + m.len(),
+        Verdict::BlindSpot(_) => 2,
+        Verdict::Other => usize::from(pipe),
+    };
+    let first = det.classify(raw, &value).0;
+    let mut any_pipeline = pipeline(&value);
+    let mut best = (rank(&first, any_pipeline), Pick::FIRST, value);
+    let mut verdicts = vec![first];
+    for pick in picks {
         let (v, _) = exact::decode_wanted(raw, pick, want).map_err(fail)?;
-        let (verdict, _) = det.classify(raw, &v);
-        readings.push((pick, verdict, pipeline(&v)));
+        let verdict = det.classify(raw, &v).0;
+        let pipe = pipeline(&v);
+        any_pipeline |= pipe;
+        let r = rank(&verdict, pipe);
+        if r > best.0 {
+            best = (r, pick, v);
+        }
+        verdicts.push(verdict);
     }
     let matched_in = |id: &FilterId, v: &Verdict| matches!(v, Verdict::Match(m) if m.contains(id));
-    let mut union: Vec<FilterId> = readings
+    let mut union: Vec<FilterId> = verdicts
         .iter()
-        .flat_map(|(_, v, _)| match v {
+        .flat_map(|v| match v {
             Verdict::Match(m) => m.clone(),
             _ => Vec::new(),
         })
@@ -408,32 +429,24 @@ fn decode<'b>(
     reading.unsure = union
         .iter()
         .copied()
-        .filter(|id| !readings.iter().all(|(_, v, _)| matched_in(id, v)))
+        .filter(|id| !verdicts.iter().all(|v| matched_in(id, v)))
         .collect();
-    reading.match_depends_on_reading = readings.iter().any(|(_, v, _)| *v != readings[0].1);
+    reading.match_depends_on_reading = verdicts.iter().any(|v| *v != verdicts[0]);
     let verdict = if union.is_empty() {
-        readings
-            .iter()
-            .map(|(_, v, _)| v.clone())
+        verdicts
+            .into_iter()
             .find(|v| matches!(v, Verdict::BlindSpot(_)))
             .unwrap_or(Verdict::Other)
     } else {
         Verdict::Match(union)
     };
-    let rank = |(_, v, pipe): &(Pick, Verdict, bool)| match v {
-        Verdict::Match(m) => 3 + m.len(),
-        Verdict::BlindSpot(_) => 2,
-        Verdict::Other => usize::from(*pipe),
+    // A large pipeline change is reported whole, from the reading kept.
+    let (_, pick, value) = best;
+    let value = if large && any_pipeline {
+        exact::decode(raw, pick).map_err(fail)?.0
+    } else {
+        value
     };
-    let best = readings
-        .iter()
-        .enumerate()
-        .max_by_key(|(i, r)| (rank(r), usize::MAX - i))
-        .map_or(Pick::FIRST, |(_, r)| r.0);
-    if large && readings.iter().any(|r| r.2) {
-        want = &Want::All;
-    }
-    let (value, _) = exact::decode_wanted(raw, best, want).map_err(fail)?;
     Ok(Decoded {
         value,
         reading: Some(Box::new(reading)),
