@@ -13,13 +13,18 @@ fn record(time: &str, name: &str, id: &str, request: Value, extra: Value) -> Val
     r
 }
 
-fn trail(records: Vec<Value>) -> tempfile::TempDir {
+/// The one log object every hand-made trail here is written to.
+const OBJECT: &str = "AWSLogs/123837392027/CloudTrail/us-east-1/2026/11/02/123837392027_CloudTrail_us-east-1_20261102T1205Z_abcdefABCDEF0123.json.gz";
+
+/// A folder holding one object with `doc` in it.
+fn one_object(doc: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    write_gz(
-        &dir.path().join("AWSLogs/123837392027/CloudTrail/us-east-1/2026/11/02/123837392027_CloudTrail_us-east-1_20261102T1205Z_abcdefABCDEF0123.json.gz"),
-        json!({ "Records": records }).to_string().as_bytes(),
-    );
+    write_gz(&dir.path().join(OBJECT), doc.as_bytes());
     dir
+}
+
+fn trail(records: Vec<Value>) -> tempfile::TempDir {
+    one_object(&json!({ "Records": records }).to_string())
 }
 
 #[test]
@@ -355,12 +360,7 @@ fn names_differing_in_invalid_utf8_are_two_objects() {
 /// A trail whose one object holds these records, as raw JSON text (what
 /// serde_json cannot write: repeated keys, numbers past a double).
 fn raw_trail(records: &[String]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    write_gz(
-        &dir.path().join("AWSLogs/123837392027/CloudTrail/us-east-1/2026/11/02/123837392027_CloudTrail_us-east-1_20261102T1205Z_abcdefABCDEF0123.json.gz"),
-        format!("{{\"Records\":[{}]}}", records.join(",")).as_bytes(),
-    );
-    dir
+    one_object(&format!("{{\"Records\":[{}]}}", records.join(",")))
 }
 
 /// `record(...)` as text, with `"eventName":NAME` written as `with`.
@@ -478,11 +478,7 @@ fn valid_json_the_fast_decoder_refuses_is_still_read() {
 fn top_level_scalars_follow_the_json_grammar() {
     for (bad, good) in [("nan", "1.5"), ("+1", "-1"), (".5", "0.5"), ("inf", "1e9")] {
         for (value, ok) in [(bad, false), (good, true)] {
-            let dir = tempfile::tempdir().unwrap();
-            write_gz(
-                &dir.path().join("AWSLogs/123837392027/CloudTrail/us-east-1/2026/11/02/123837392027_CloudTrail_us-east-1_20261102T1205Z_abcdefABCDEF0123.json.gz"),
-                format!("{{\"x\":{value},\"Records\":[]}}").as_bytes(),
-            );
+            let dir = one_object(&format!("{{\"x\":{value},\"Records\":[]}}"));
             let (v, code) = scan_json(&[dir.path().to_str().unwrap(), "--validate"]);
             assert_eq!(code == 0, ok, "{value}: {}", v["errors"]);
         }
