@@ -312,9 +312,8 @@ pub fn needs_exact(v: &BorrowedValue<'_>) -> bool {
                 if o.is_map() {
                     return true;
                 }
-                let keys: Vec<&Cow<'_, str>> = o.keys().collect();
-                for (i, k) in keys.iter().enumerate() {
-                    if keys[i + 1..].contains(k) {
+                for (i, k) in o.keys().enumerate() {
+                    if o.keys().skip(i + 1).any(|x| x == k) {
                         return true;
                     }
                 }
