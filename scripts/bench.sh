@@ -10,7 +10,8 @@
 # from there, beside the local scan. S3S_FS_BIN=/path/to/s3s-fs (cargo
 # install s3s-fs --version 0.14.1 --features binary) adds a scan from that
 # Rust S3 server, serving the corpus folder itself. EXTRA_SCANS="--preset cis-5.0-4.1;--pattern ..."
-# adds scans with other patterns (separated by ;).
+# adds scans with other patterns (separated by ;), written as NDJSON to wc -l
+# (the peak RSS is ctreplay's: wc holds nothing).
 #
 # Generates (and caches) a synthetic trail with `ctreplay synth`, then
 # reports MB/s of inflated JSON, the ratio to zcat, and peak RSS. Each tool
@@ -109,11 +110,12 @@ if baseline:
     t, out = run(old); rows.append(("baseline ctreplay scan", t, rss(old)))
     assert json.loads(out)["summary"]["matched"] == len(m["matched"]), "baseline matches differ"
 for args in filter(None, (a.strip() for a in extra.split(";"))):
-    cmd = f"{bin} scan -q -f json {args} {corpus}/AWSLogs"
+    # One event per line, counted by wc: a pattern that matches every
+    # record writes a report too large to hold here.
+    cmd = f"{bin} scan -q -f ndjson {args} {corpus}/AWSLogs | wc -l"
     t, out = run(cmd)
-    s2 = json.loads(out)["summary"]
     rows.append((f"ctreplay scan {args}"[:60], t, rss(cmd)))
-    print(f"{args}: {s2['matched']} matched, {s2['records_decoded']} of {s2['records_scanned']} records decoded")
+    print(f"{args}: {int(out)} matched")
 if s3_endpoint:
     s3scan = f"{bin} scan -q -f json --endpoint-url {s3_endpoint} --path-style s3://bench/AWSLogs/"
     t, out = run(s3scan); rows.append(("ctreplay scan s3:// (loopback moto)", t, rss(s3scan)))

@@ -78,6 +78,13 @@ fn report_reading(result: &ScanReport, started: Instant, quiet: bool) -> Exit {
             t.bytes_inflated as f64 / 1e6 / elapsed.max(1e-9)
         );
     }
+    let spilled = result.events.spilled() || result.blind_spots.spilled();
+    if spilled && !quiet {
+        eprintln!(
+            "ctreplay: {} events were held past --max-memory and merged from temporary files",
+            result.events.len() + result.blind_spots.len()
+        );
+    }
     if t.errors.is_empty() {
         Exit::Clean
     } else {
@@ -127,8 +134,8 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
         since: input.since,
         until: input.until,
     };
-    let scope = Scope::of(source.describe(), &sel, &result);
-    let view = View::new(&query, &scope, &result);
+    let scope = Scope::of(source.describe(), &sel, &result)?;
+    let view = View::new(&query, &scope, &result)?;
     with_stdout(|out| report::write_scan(args.format, &view, out))?;
     Ok(exit)
 }

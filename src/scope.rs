@@ -13,8 +13,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 
 use crate::coverage::{Coverage, Span, StreamKey};
-use crate::event::{format_time, Event, Reading};
-use crate::scan::ScanReport;
+use crate::event::{format_time, Event};
+use crate::scan::{ScanReport, SpillError};
 use crate::source::Selection;
 
 /// Records read with a caveat that the warnings name one by one.
@@ -130,11 +130,15 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// The scope of `report`, which read `inputs` with `sel`.
-    pub fn of(inputs: Vec<String>, sel: &Selection, report: &ScanReport) -> Scope {
+    /// The scope of `report`, which read `inputs` with `sel`; fails only
+    /// when spilled events cannot be read back.
+    pub fn of(
+        inputs: Vec<String>,
+        sel: &Selection,
+        report: &ScanReport,
+    ) -> Result<Scope, SpillError> {
         let t = &report.totals;
         let cov: &Coverage = &t.coverage;
-        let events = t.events.iter().chain(&t.blind_spots).chain(&t.pipeline);
         let mut accounts = BTreeSet::new();
         let mut regions = BTreeSet::new();
         for (k, s) in &cov.streams {
@@ -144,15 +148,39 @@ impl Scope {
             }
         }
         let mut mismatched: BTreeSet<(String, String)> = BTreeSet::new();
-        for e in events {
-            accounts.insert(e.account.clone());
-            regions.insert(e.region.clone());
+        // Records read with a caveat, by name: the first twenty.
+        let mut odd: Vec<String> = Vec::new();
+        let mut odd_more = 0u64;
+        let mut note = |e: &Event| {
+            if !accounts.contains(&e.account) {
+                accounts.insert(e.account.clone());
+            }
+            if !regions.contains(&e.region) {
+                regions.insert(e.region.clone());
+            }
             if let Some(k) = &e.key_account {
                 if *k != e.account {
                     mismatched.insert((e.account.clone(), k.clone()));
                 }
             }
+        };
+        for e in report.events.iter().chain(report.blind_spots.iter()) {
+            let e = e?;
+            note(&e);
+            match e.reading.as_deref() {
+                None => {}
+                Some(_) if odd.len() >= MAX_NAMED_READINGS => odd_more += 1,
+                Some(r) => odd.push(format!(
+                    "record {} of {} ({} {}) {}",
+                    e.record,
+                    e.object,
+                    e.name,
+                    e.id,
+                    r.describe()
+                )),
+            }
         }
+        report.pipeline.iter().for_each(note);
         accounts.remove("");
         regions.remove("");
         let mut warnings: Vec<String> = mismatched
@@ -163,30 +191,10 @@ impl Scope {
                 )
             })
             .collect();
-        // Records read with a caveat, by name: the first twenty.
-        let odd: Vec<&Event> = t
-            .events
-            .iter()
-            .chain(&t.blind_spots)
-            .filter(|e| e.reading.is_some())
-            .collect();
-        for e in odd.iter().take(MAX_NAMED_READINGS) {
+        warnings.extend(odd);
+        if odd_more > 0 {
             warnings.push(format!(
-                "record {} of {} ({} {}) {}",
-                e.record,
-                e.object,
-                e.name,
-                e.id,
-                e.reading
-                    .as_deref()
-                    .map(Reading::describe)
-                    .unwrap_or_default()
-            ));
-        }
-        if odd.len() > MAX_NAMED_READINGS {
-            warnings.push(format!(
-                "{} more records were read with a caveat: see each event's \"reading\"",
-                odd.len() - MAX_NAMED_READINGS
+                "{odd_more} more records were read with a caveat: see each event's \"reading\""
             ));
         }
         // The log span is what the records read cover inside the query's
@@ -217,7 +225,7 @@ impl Scope {
                 ),
             });
         }
-        Scope {
+        Ok(Scope {
             tool: tool(),
             inputs,
             query: QueryScope {
@@ -248,7 +256,7 @@ impl Scope {
             input_holds,
             warnings,
             span,
-        }
+        })
     }
 
     /// Whether the logs read hold any record inside the query's range.

@@ -39,6 +39,36 @@ fn kinds(v: &Value) -> Vec<String> {
 }
 
 #[test]
+fn an_audit_whose_events_spill_gives_the_same_verdict() {
+    let args = |budget: &'static str| {
+        let s = sample();
+        let f = export("metric-filters-cis5.json");
+        let a = export("alarms.json");
+        move || {
+            ctreplay(&[
+                "audit",
+                "-f",
+                "json",
+                "--max-memory",
+                budget,
+                &s,
+                "--metric-filters",
+                &f,
+                "--alarms",
+                &a,
+            ])
+        }
+    };
+    let memory = args("1GiB")();
+    let spilled = args("1")();
+    assert!(String::from_utf8_lossy(&spilled.stderr).contains("merged from temporary files"));
+    assert!(!String::from_utf8_lossy(&memory.stderr).contains("merged from temporary files"));
+    assert_eq!(memory.status.code(), spilled.status.code());
+    assert!(memory.stdout.len() > 1000);
+    assert!(memory.stdout == spilled.stdout, "the spilled audit differs");
+}
+
+#[test]
 fn invictus_without_exports_replays_one_notification() {
     let (v, code) = audit_json(&[&sample()]);
     assert_eq!(code, 0);

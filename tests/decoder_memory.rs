@@ -91,8 +91,9 @@ fn decoded_within_three_times(doc: String) {
         "{:?}",
         report.totals.errors
     );
-    assert_eq!(report.totals.events.len(), 1, "the change is reported");
-    let e = &report.totals.events[0];
+    assert_eq!(report.events.len(), 1, "the change is reported");
+    let events = report.events.load().unwrap();
+    let e = &events[0];
     assert!(
         e.group_ids == ["sg-0abc"] || e.group_names == ["g"],
         "{e:?}"

@@ -103,6 +103,48 @@ fn output_is_byte_identical_at_any_thread_count() {
 }
 
 #[test]
+fn spilled_output_is_byte_identical_to_the_in_memory_output() {
+    let dir = tempfile::tempdir().unwrap();
+    synth(dir.path(), "6MB", "3");
+    let path = dir.path().join("AWSLogs");
+    // Every record matches: the most a scan can hold.
+    let run = |threads: &str, budget: &str, format: &str| {
+        let out = ctreplay(&[
+            "scan",
+            "-j",
+            threads,
+            "--max-memory",
+            budget,
+            "--pattern",
+            "{ $.eventID = * || $.eventID NOT EXISTS }",
+            "-f",
+            format,
+            path.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let spilled = String::from_utf8_lossy(&out.stderr).contains("merged from temporary files");
+        (out.stdout, spilled)
+    };
+    for format in ["json", "ndjson", "csv", "text"] {
+        let (memory, spilled) = run("1", "1GiB", format);
+        assert!(!spilled, "a 1 GiB budget holds a 6 MB trail");
+        assert!(memory.len() > 100_000, "{format}: every record is reported");
+        for (threads, budget) in [("1", "4KiB"), ("2", "1"), ("3", "300KiB")] {
+            let (spill, spilled) = run(threads, budget, format);
+            assert!(spilled, "{format}: {budget} on {threads} threads spills");
+            assert!(
+                spill == memory,
+                "{format}: {budget} on {threads} threads differs from the in-memory output"
+            );
+        }
+    }
+}
+
+#[test]
 fn synth_is_deterministic() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();

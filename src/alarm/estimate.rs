@@ -21,6 +21,8 @@
 //! over a sliding window, so a burst that straddles a period boundary
 //! appears as two breaching periods and one notification.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::machine;
@@ -81,39 +83,68 @@ fn alarm_minutes(rule: &Rule, series: &Series) -> Vec<i64> {
 /// matched events at `times` (epoch seconds, in any order), each publishing
 /// `value`.
 pub fn estimate(times: &[i64], rule: &Rule, value: f64) -> Estimate {
-    let rule = rule.clone();
-    let mut series = Series::default();
-    for &t in times {
-        series.add(t, value);
-    }
-    let notifying = alarm_minutes(&rule, &series);
-    let shortest = Rule {
-        range: rule.evaluation_periods,
-        ..rule.clone()
-    };
-    let notifications_max = alarm_minutes(&shortest, &series).len() as u64;
+    let mut tally = Tally::new(rule.period, value);
+    times.iter().for_each(|&t| tally.add(t));
+    tally.finish(rule)
+}
 
-    let period = rule.period;
-    let mut idx: Vec<i64> = times.iter().map(|t| t.div_euclid(period)).collect();
-    idx.sort_unstable();
-    let mut breaching: Vec<Breach> = Vec::new();
-    for p in idx {
-        match breaching.last_mut() {
-            Some(b) if b.start.timestamp() == p * period => b.sum += 1,
-            _ => breaching.push(Breach {
-                start: at(p * period),
-                end: at((p + 1) * period),
-                sum: 1,
-                notifies: notifying.iter().any(|m| m.div_euclid(period) == p),
-            }),
+/// The matched events of one filter, counted as they stream past: per
+/// minute and per period, so it holds no more than the minutes with data.
+#[derive(Debug, Clone)]
+pub struct Tally {
+    series: Series,
+    periods: BTreeMap<i64, u64>,
+    period: i64,
+    value: f64,
+}
+
+impl Tally {
+    /// An empty tally for an alarm of `period` seconds on a metric whose
+    /// every match publishes `value`.
+    pub fn new(period: i64, value: f64) -> Tally {
+        Tally {
+            series: Series::default(),
+            periods: BTreeMap::new(),
+            period: period.max(1),
+            value,
         }
     }
-    Estimate {
-        period_seconds: period,
-        evaluation_range_periods: rule.range,
-        breaching,
-        notifications: notifying.len() as u64,
-        notifications_max,
+
+    /// Count one matched event at `t` (epoch seconds).
+    pub fn add(&mut self, t: i64) {
+        self.series.add(t, self.value);
+        *self.periods.entry(t.div_euclid(self.period)).or_default() += 1;
+    }
+
+    /// The estimate under `rule` (whose period the tally was made for).
+    pub fn finish(self, rule: &Rule) -> Estimate {
+        let rule = rule.clone();
+        let notifying = alarm_minutes(&rule, &self.series);
+        let shortest = Rule {
+            range: rule.evaluation_periods,
+            ..rule.clone()
+        };
+        let notifications_max = alarm_minutes(&shortest, &self.series).len() as u64;
+        let period = self.period;
+        let notifies: std::collections::BTreeSet<i64> =
+            notifying.iter().map(|m| m.div_euclid(period)).collect();
+        let breaching = self
+            .periods
+            .into_iter()
+            .map(|(p, sum)| Breach {
+                start: at(p * period),
+                end: at((p + 1) * period),
+                sum,
+                notifies: notifies.contains(&p),
+            })
+            .collect();
+        Estimate {
+            period_seconds: period,
+            evaluation_range_periods: rule.range,
+            breaching,
+            notifications: notifying.len() as u64,
+            notifications_max,
+        }
     }
 }
 

@@ -31,9 +31,9 @@ use serde::Serialize;
 
 use crate::event::{format_time, Event};
 use crate::progress::Progress;
-use crate::scan::{self, Detector, ScanOptions, ScanReport};
+use crate::scan::{self, Detector, ScanError, ScanOptions, ScanReport, SpillError};
 use crate::scope::{list, Scope, TimeSpan};
-use crate::source::{Selection, Source, SourceError};
+use crate::source::{Selection, Source};
 
 pub use findings::{Finding, FindingKind, Severity};
 
@@ -724,9 +724,12 @@ fn parameter_sets(a: &Assumptions) -> Vec<(String, Assumptions)> {
 /// Why an audit could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
-    /// The logs could not be listed.
+    /// The logs could not be listed, or spilled events written.
     #[error(transparent)]
-    Source(#[from] SourceError),
+    Scan(#[from] ScanError),
+    /// Spilled events could not be read back.
+    #[error(transparent)]
+    Spill(#[from] SpillError),
 }
 
 /// An audit and the scan it rests on.
@@ -773,7 +776,7 @@ pub fn run(
         opts,
         progress,
     )?;
-    let changes = timeline::changes(&report.totals.pipeline);
+    let changes = timeline::changes(&report.pipeline);
     let model = model::build(
         &inputs.filters,
         &inputs.alarms,
@@ -793,16 +796,29 @@ pub fn run(
         )?;
         plan = full;
     }
-    let scope = Scope::of(source.describe(), sel, &report);
+    let scope = Scope::of(source.describe(), sel, &report)?;
     // The time the logs cover, from the records themselves (inside the
     // query's range): actual transitions outside it are not judged.
     let span = scope
         .span
         .map(|s| (crate::scope::at(s.from), crate::scope::at(s.to)));
     let foreign = foreign_alarms(&inputs.alarms, &scope);
+    // The replay indexes the matched events: they are read back whole
+    // when they spilled.
+    let events = report.events.load()?;
+    let blind_spots = report.blind_spots.load()?;
     let mut audit = assemble(
-        inputs, &model, &plan, &report, changes, a, span, &foreign, scope,
+        inputs,
+        &model,
+        &plan,
+        (&events, &blind_spots),
+        changes,
+        a,
+        span,
+        &foreign,
+        scope,
     );
+    drop((events, blind_spots));
     judge_scope(&mut audit, inputs, &foreign, a);
     Ok(AuditRun {
         audit,
@@ -932,14 +948,13 @@ fn assemble(
     inputs: &Inputs,
     model: &Model,
     plan: &ScanPlan,
-    report: &ScanReport,
+    (events, blind_spots): (&[Event], &[Event]),
     changes: Vec<Change>,
     a: &Assumptions,
     span: Option<(DateTime<Utc>, DateTime<Utc>)>,
     foreign: &[(String, String)],
     scope: Scope,
 ) -> Audit {
-    let events = &report.totals.events;
     let mut replay = replay::run(model, plan, events, a, span);
     let alternatives_of = |a: &Assumptions| -> Vec<matching::Alternative> {
         parameter_sets(a)
@@ -1229,7 +1244,7 @@ fn assemble(
             why.map(NotNotified::Replay),
         ));
     }
-    for e in &report.totals.blind_spots {
+    for e in blind_spots {
         let why = NotNotified::NoFilter(e.name.clone(), e.why_unseen.unwrap_or(""));
         outcomes.push(ChangeOutcome::of(
             e,

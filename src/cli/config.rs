@@ -87,6 +87,7 @@ pub fn scan_options(input: &Input) -> Result<ScanOptions, ConfigError> {
         max_record: usize::try_from(input.max_record_size.0).unwrap_or(usize::MAX),
         validate: input.validate,
         threads: input.threads.unwrap_or(ScanOptions::default().threads),
+        max_memory: input.max_memory.0,
     })
 }
 

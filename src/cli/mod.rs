@@ -18,7 +18,7 @@ use crate::audit::{
     DEFAULT_MATCH_WINDOW_SECONDS,
 };
 use crate::report::{AuditFormat, ListFormat, ScanFormat};
-use crate::scan::{DEFAULT_MAX_INFLATED, DEFAULT_MAX_RECORD};
+use crate::scan::{DEFAULT_MAX_INFLATED, DEFAULT_MAX_MEMORY, DEFAULT_MAX_RECORD};
 use crate::source::keys::DEFAULT_DELIVERY_SKEW_SECONDS;
 use crate::source::s3::{DEFAULT_S3_CONCURRENCY, DEFAULT_S3_MAX_ATTEMPTS};
 use values::{Size, Span};
@@ -114,6 +114,12 @@ pub struct Input {
     /// Refuse records larger than this (CloudTrail caps events at 256 KB).
     #[arg(long, default_value_t = Size(DEFAULT_MAX_RECORD), value_name = "SIZE")]
     pub max_record_size: Size,
+
+    /// Memory the reported events may take before they spill, sorted, to
+    /// temporary files in $TMPDIR (an estimate of what they hold; the
+    /// output is the same either way).
+    #[arg(long, default_value_t = Size(DEFAULT_MAX_MEMORY), value_name = "SIZE")]
+    pub max_memory: Size,
 
     /// Decode and check every record, not only those that can match
     /// (slower; reports records without eventName or eventTime).

@@ -28,7 +28,8 @@ fn field(out: &mut dyn Write, s: &str) -> io::Result<()> {
 
 pub(super) fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{HEADER}")?;
-    for e in &view.report.totals.events {
+    for e in view.report.events.iter() {
+        let e = e?;
         let cells = [
             format_time(&e.time),
             e.name.clone(),

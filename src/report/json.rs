@@ -2,11 +2,12 @@
 
 use std::io::{self, Write};
 
+use serde::ser::SerializeSeq;
 use serde::Serialize;
 
 use super::{FilterEstimate, FilterInfo, Summary, View};
 use crate::event::{format_time, ser_time, Event, Reading};
-use crate::scan::ErrorEntry;
+use crate::scan::{ErrorEntry, EventList};
 use crate::scope::Scope;
 
 /// Bumped when a key is renamed or removed, or a value changes meaning
@@ -150,20 +151,39 @@ impl<'a> PeriodsJson<'a> {
     }
 }
 
+/// A list of events written as a JSON array as it is read, never held
+/// whole (it may have spilled to disk).
+struct Events<'a> {
+    list: &'a EventList,
+    view: &'a View<'a>,
+}
+
+impl Serialize for Events<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let len = usize::try_from(self.list.len()).ok();
+        let mut seq = s.serialize_seq(len)?;
+        for e in self.list.iter() {
+            let e = e.map_err(serde::ser::Error::custom)?;
+            seq.serialize_element(&EventJson::of(&e, self.view))?;
+        }
+        seq.end()
+    }
+}
+
 #[derive(Serialize)]
 struct Document<'a> {
     schema_version: u32,
     query: Query<'a>,
     scope: &'a Scope,
     summary: &'a Summary,
-    events: Vec<EventJson<'a>>,
-    blind_spots: Vec<EventJson<'a>>,
+    events: Events<'a>,
+    blind_spots: Events<'a>,
     alarm_periods: Vec<PeriodsJson<'a>>,
     errors: &'a [ErrorEntry],
 }
 
 pub(super) fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let t = &view.report.totals;
+    let r = view.report;
     let doc = Document {
         schema_version: SCHEMA_VERSION,
         query: Query {
@@ -173,12 +193,14 @@ pub(super) fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
         },
         scope: view.scope,
         summary: &view.summary,
-        events: t.events.iter().map(|e| EventJson::of(e, view)).collect(),
-        blind_spots: t
-            .blind_spots
-            .iter()
-            .map(|e| EventJson::of(e, view))
-            .collect(),
+        events: Events {
+            list: &r.events,
+            view,
+        },
+        blind_spots: Events {
+            list: &r.blind_spots,
+            view,
+        },
         alarm_periods: view.periods.iter().map(PeriodsJson::of).collect(),
         errors: view.errors(),
     };
@@ -187,8 +209,8 @@ pub(super) fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
 }
 
 pub(super) fn write_lines(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
-    for e in &view.report.totals.events {
-        serde_json::to_writer(&mut *out, &EventJson::of(e, view))?;
+    for e in view.report.events.iter() {
+        serde_json::to_writer(&mut *out, &EventJson::of(&*e?, view))?;
         out.write_all(b"\n")?;
     }
     Ok(())

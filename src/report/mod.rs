@@ -21,10 +21,10 @@ use std::io::{self, Write};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::alarm::estimate::{estimate, Estimate};
+use crate::alarm::estimate::{Estimate, Tally};
 use crate::cis;
 use crate::filter::FilterId;
-use crate::scan::{ErrorEntry, ScanReport};
+use crate::scan::{ErrorEntry, ScanReport, SpillError};
 use crate::scope::Scope;
 
 pub use json::SCHEMA_VERSION;
@@ -118,8 +118,9 @@ pub struct Summary {
 
 impl Summary {
     /// Count everything in a report; the query's filters and names are
-    /// listed even when nothing matched them.
-    pub fn of(r: &ScanReport, query: &Query) -> Summary {
+    /// listed even when nothing matched them. `periods` get every matched
+    /// event CloudWatch Logs would have seen, by filter, in the same pass.
+    fn of(r: &ScanReport, query: &Query, periods: &mut [Tally]) -> Result<Summary, SpillError> {
         let t = &r.totals;
         let names = &query.names;
         let mut by_filter: BTreeMap<String, u64> =
@@ -127,21 +128,28 @@ impl Summary {
         let mut by_event: BTreeMap<String, u64> = names.iter().map(|n| (n.clone(), 0)).collect();
         let mut by_account = BTreeMap::new();
         let mut by_region = BTreeMap::new();
-        for e in &t.events {
+        let mut failed = 0;
+        for e in r.events.iter() {
+            let e = e?;
             for f in &e.filters {
                 *by_filter
                     .entry(query.filters[f.index()].name.clone())
                     .or_default() += 1;
+                // CloudWatch Logs never sees a record over 256 KB.
+                if !e.too_large_for_cloudwatch_logs() {
+                    periods[f.index()].add(e.time.timestamp());
+                }
             }
-            *by_event.entry(e.name.clone()).or_default() += 1;
-            *by_account.entry(e.account.clone()).or_default() += 1;
-            *by_region.entry(e.region.clone()).or_default() += 1;
+            count(&mut by_event, &e.name);
+            count(&mut by_account, &e.account);
+            count(&mut by_region, &e.region);
+            failed += u64::from(e.error_code.is_some());
         }
         let mut blind_by_event = BTreeMap::new();
-        for e in &t.blind_spots {
-            *blind_by_event.entry(e.name.clone()).or_default() += 1;
+        for e in r.blind_spots.iter() {
+            count(&mut blind_by_event, &e?.name);
         }
-        Summary {
+        Ok(Summary {
             objects_listed: t.objects_listed,
             objects_scanned: t.objects_scanned,
             objects_skipped: t.objects_skipped.values().sum(),
@@ -156,17 +164,27 @@ impl Summary {
             bytes_stored: t.bytes_stored,
             bytes_inflated: t.bytes_inflated,
             duplicates_dropped: r.duplicates_dropped,
-            matched: t.events.len() as u64,
-            matched_failed_calls: t.events.iter().filter(|e| e.error_code.is_some()).count() as u64,
+            matched: r.events.len(),
+            matched_failed_calls: failed,
             matched_by_filter: by_filter,
             matched_by_event: by_event,
             matched_by_account: by_account,
             matched_by_region: by_region,
-            blind_spots: t.blind_spots.len() as u64,
+            blind_spots: r.blind_spots.len(),
             blind_spots_by_event: blind_by_event,
             errors: t.errors.len() as u64,
             list_calls: r.requests.map(|q| q.list_calls),
             get_calls: r.requests.map(|q| q.get_calls),
+        })
+    }
+}
+
+/// One more of `key` (cloned only the first time it is seen).
+fn count(map: &mut BTreeMap<String, u64>, key: &str) {
+    match map.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            map.insert(key.to_owned(), 1);
         }
     }
 }
@@ -190,36 +208,36 @@ pub struct View<'a> {
 
 impl<'a> View<'a> {
     /// Prepare a report for output. `query.filters` are the detector's
-    /// filters, in its order: the events' [`FilterId`]s index them.
-    pub fn new(query: &'a Query, scope: &'a Scope, report: &'a ScanReport) -> Self {
+    /// filters, in its order: the events' [`FilterId`]s index them. Fails
+    /// only when spilled events cannot be read back.
+    pub fn new(
+        query: &'a Query,
+        scope: &'a Scope,
+        report: &'a ScanReport,
+    ) -> Result<Self, SpillError> {
+        let rule = &cis::ALARM.rule;
+        let mut tallies: Vec<Tally> = query
+            .filters
+            .iter()
+            .map(|_| Tally::new(rule.period, cis::ALARM.metric_value))
+            .collect();
+        let summary = Summary::of(report, query, &mut tallies)?;
         let periods = query
             .filters
             .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                let id = FilterId::new(i);
-                let times: Vec<i64> = report
-                    .totals
-                    .events
-                    .iter()
-                    .filter(|e| e.filters.contains(&id))
-                    // CloudWatch Logs never sees a record over 256 KB.
-                    .filter(|e| !e.too_large_for_cloudwatch_logs())
-                    .map(|e| e.time.timestamp())
-                    .collect();
-                FilterEstimate {
-                    filter: &f.name,
-                    estimate: estimate(&times, &cis::ALARM.rule, cis::ALARM.metric_value),
-                }
+            .zip(tallies)
+            .map(|(f, tally)| FilterEstimate {
+                filter: &f.name,
+                estimate: tally.finish(rule),
             })
             .collect();
-        View {
+        Ok(View {
             query,
             scope,
             report,
-            summary: Summary::of(report, query),
+            summary,
             periods,
-        }
+        })
     }
 
     fn errors(&self) -> &[ErrorEntry] {

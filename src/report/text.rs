@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use super::sanitize::sanitize;
 use super::View;
 use crate::event::{format_time, Event};
+use crate::scan::EventList;
 use crate::scope::{list, Scope};
 
 /// The part of an ARN after the account, which is in its own column.
@@ -66,17 +67,18 @@ const HEADER: [&str; 9] = [
     "FILTERS",
 ];
 
+/// The events as a table: one pass for the column widths, one for the
+/// rows, so no more than one row is held (the list may have spilled).
 fn table(
     out: &mut dyn Write,
     view: &View<'_>,
-    events: &[Event],
+    events: &EventList,
     with_filters: bool,
 ) -> io::Result<()> {
     let header = &HEADER[..if with_filters { 9 } else { 8 }];
-    let rows: Vec<Vec<String>> = events.iter().map(|e| row(e, view, with_filters)).collect();
     let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in &rows {
-        for (w, c) in width.iter_mut().zip(r) {
+    for e in events.iter() {
+        for (w, c) in width.iter_mut().zip(row(&*e?, view, with_filters)) {
             *w = (*w).max(c.chars().count());
         }
     }
@@ -93,14 +95,15 @@ fn table(
         writeln!(out, "{}", s.trim_end())
     };
     line(out, header)?;
-    for r in &rows {
+    for e in events.iter() {
+        let r = row(&*e?, view, with_filters);
         line(out, &r.iter().map(String::as_str).collect::<Vec<_>>())?;
     }
     Ok(())
 }
 
 pub(super) fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let t = &view.report.totals;
+    let t = view.report;
     let s = &view.summary;
     let filters = &view.query.filters;
     let several = filters.len() > 1;
@@ -134,17 +137,17 @@ pub(super) fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     )?;
     if !t.blind_spots.is_empty() {
         table(out, view, &t.blind_spots, false)?;
-        let mut seen: Vec<(&str, &str)> = Vec::new();
-        for e in &t.blind_spots {
+        let mut seen: std::collections::BTreeMap<String, &str> = Default::default();
+        for e in t.blind_spots.iter() {
+            let e = e?;
             if let Some(why) = e.why_unseen {
-                if !seen.iter().any(|(n, _)| *n == e.name) {
-                    seen.push((&e.name, why));
+                if !seen.contains_key(&e.name) {
+                    seen.insert(e.name.clone(), why);
                 }
             }
         }
-        seen.sort();
         for (name, why) in seen {
-            writeln!(out, "  {}: {why}", sanitize(name))?;
+            writeln!(out, "  {}: {why}", sanitize(&name))?;
         }
     }
     writeln!(out)?;

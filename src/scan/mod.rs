@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! Source::objects ─▶ worker (one per thread): inflate ─▶ split ─▶ prefilter
-//!                    ─▶ decode ─▶ classify ─▶ extract ─▶ Totals ─▶ merge ─▶ ScanReport
+//!                    ─▶ decode ─▶ classify ─▶ extract ─▶ Totals ─▶ merge ─▶ collect
+//!                    ─▶ ScanReport
 //! ```
 //!
 //! - [`inflate`] turns stored bytes into JSON bytes, block by block;
@@ -12,7 +13,9 @@
 //!   blind spot, a pipeline change, or nothing;
 //! - [`extract`] copies out the fields of an [`Event`];
 //! - [`worker`] runs that loop for one object; [`totals`] holds what each
-//!   worker counted.
+//!   worker counted;
+//! - [`collect`] sorts and de-duplicates the events, spilling them to
+//!   temporary files past `--max-memory`.
 //!
 //! Each pool thread owns one worker (inflater, block buffer, simd-json
 //! buffers) and one [`Totals`] for the whole scan, and takes the next object
@@ -23,6 +26,7 @@
 //! [`crate::report`]'s.
 
 pub mod classify;
+pub mod collect;
 pub mod exact;
 pub mod extract;
 pub mod inflate;
@@ -32,6 +36,7 @@ mod totals;
 mod worker;
 
 pub use classify::{Detector, Verdict};
+pub use collect::{EventList, SpillError, DEFAULT_MAX_MEMORY};
 pub use totals::{ErrorEntry, Totals};
 pub use worker::{BLOCK, LARGE_RECORD};
 
@@ -58,17 +63,21 @@ pub struct ScanOptions {
     pub validate: bool,
     /// Worker threads.
     pub threads: usize,
+    /// Bytes the held events may take before they spill to temporary
+    /// files (an estimate of what they own, for the whole scan).
+    pub max_memory: u64,
 }
 
 impl Default for ScanOptions {
     /// The command line's defaults: 4 GiB per object, 16 MiB per record,
-    /// prefiltered, all cores.
+    /// prefiltered, all cores, 64 MiB of held events.
     fn default() -> Self {
         ScanOptions {
             max_inflated: DEFAULT_MAX_INFLATED,
             max_record: DEFAULT_MAX_RECORD as usize,
             validate: false,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            max_memory: DEFAULT_MAX_MEMORY,
         }
     }
 }
@@ -76,24 +85,43 @@ impl Default for ScanOptions {
 /// The merged, sorted, de-duplicated result of a scan.
 #[derive(Debug)]
 pub struct ScanReport {
-    /// Counters; `events`, `blind_spots` and `errors` are final here.
+    /// Counters and the sorted errors.
     pub totals: Totals,
-    /// Events dropped because their eventID was already reported.
+    /// Matched events, in [`collect::order`].
+    pub events: EventList,
+    /// Blind-spot events, in the same order.
+    pub blind_spots: EventList,
+    /// Changes to the alarm pipeline, in the same order (collected only
+    /// for the audit).
+    pub pipeline: Vec<Event>,
+    /// Events and blind spots dropped because a record with the same
+    /// eventID and eventTime was already reported.
     pub duplicates_dropped: u64,
     /// Requests a remote source made, when the source was remote.
     pub requests: Option<Requests>,
 }
 
+/// Why a scan could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// The listing failed.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// The events held past the memory budget could not be spilled.
+    #[error(transparent)]
+    Spill(#[from] SpillError),
+}
+
 /// Scan every object `source` lists that `sel` keeps, for what `det`
-/// looks for. Fails only when the listing itself fails; a problem with one
-/// object is in the report's errors.
+/// looks for. Fails only when the listing itself fails or spilled events
+/// cannot be written; a problem with one object is in the report's errors.
 pub fn run(
     source: &dyn Source,
     sel: &Selection,
     det: &Detector,
     opts: &ScanOptions,
     progress: &dyn Progress,
-) -> Result<ScanReport, SourceError> {
+) -> Result<ScanReport, ScanError> {
     let prefilter = if opts.validate {
         &Prefilter::EVERYTHING
     } else {
@@ -109,9 +137,12 @@ pub fn run(
     let objects = source.objects(sel, progress)?;
     // One worker per thread for the whole scan: its buffers are allocated
     // (and their pages faulted in) once, not once per object.
+    // The budget is shared by the threads and by the two spilled lists.
+    let threads = opts.threads.max(1) as u64;
+    let budget = usize::try_from(opts.max_memory / threads / 2).unwrap_or(usize::MAX);
     let run_thread = || {
         let mut w = Worker::new();
-        let mut acc = Totals::default();
+        let mut acc = Totals::with_budget(budget);
         while let Some(opened) = objects.next() {
             w.scan(opened, job, &mut acc);
             progress.object_done();
@@ -135,7 +166,7 @@ pub fn run(
         }));
     totals.coverage = std::mem::take(&mut totals.coverage).merge(listed.coverage);
     totals.coverage.finish();
-    let mut report = finish(totals);
+    let mut report = finish(totals)?;
     report.requests = listed.requests;
     Ok(report)
 }
@@ -151,7 +182,7 @@ pub fn run_bytes(
 ) -> ScanReport {
     let source = MemorySource::single(name, data);
     run(&source, &Selection::default(), det, opts, &NoProgress)
-        .expect("an in-memory listing cannot fail")
+        .expect("an in-memory listing cannot fail, nor spill under the default budget")
 }
 
 /// Run `f` once on each of `threads` pool threads (on this thread if no
@@ -168,41 +199,20 @@ fn on_every_thread(threads: usize, f: impl Fn() -> Totals + Sync) -> Vec<Totals>
     }
 }
 
-/// Sort, de-duplicate by eventID, and sort the errors.
-fn finish(mut t: Totals) -> ScanReport {
-    let mut dropped = 0;
-    for (list, counted) in [
-        (&mut t.events, true),
-        (&mut t.blind_spots, true),
-        (&mut t.pipeline, false),
-    ] {
-        // Keep the copy from the first object by location, whichever
-        // worker found it, so the choice is deterministic.
-        list.sort_by(|a, b| {
-            a.id.cmp(&b.id)
-                .then_with(|| a.object.cmp(&b.object))
-                .then_with(|| a.record.cmp(&b.record))
-        });
-        let before = list.len();
-        list.dedup_by(|later, first| !later.id.is_empty() && later.id == first.id);
-        if counted {
-            dropped += (before - list.len()) as u64;
-        }
-        list.sort_by(by_time);
-    }
+/// Sort and de-duplicate the lists, and sort the errors.
+fn finish(mut t: Totals) -> Result<ScanReport, SpillError> {
+    let pushed = t.events.pushed() + t.blind_spots.pushed();
+    let events = std::mem::take(&mut t.events).finish()?;
+    let blind_spots = std::mem::take(&mut t.blind_spots).finish()?;
+    let mut pipeline = std::mem::take(&mut t.pipeline);
+    collect::sort_dedup(&mut pipeline);
     t.errors.sort();
-    ScanReport {
+    Ok(ScanReport {
+        duplicates_dropped: pushed - events.len() - blind_spots.len(),
         totals: t,
-        duplicates_dropped: dropped,
+        events,
+        blind_spots,
+        pipeline,
         requests: None,
-    }
-}
-
-/// The order of every event list: time, then eventID, then where it was.
-fn by_time(a: &Event, b: &Event) -> std::cmp::Ordering {
-    a.time
-        .cmp(&b.time)
-        .then_with(|| a.id.cmp(&b.id))
-        .then_with(|| a.object.cmp(&b.object))
-        .then_with(|| a.record.cmp(&b.record))
+    })
 }

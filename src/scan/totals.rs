@@ -1,13 +1,14 @@
 //! What one worker (and, merged, the whole scan) counted and found.
 //!
 //! [`Totals::merge`] is associative and commutative up to the order of the
-//! lists, which [`super::run`] sorts at the end, so the thread count cannot
-//! change the answer.
+//! lists, which [`super::collect`] puts in one total order at the end, so
+//! the thread count cannot change the answer.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::collect::Sink;
 use crate::coverage::Coverage;
 use crate::event::Event;
 use crate::source::SkipReason;
@@ -40,12 +41,14 @@ pub struct Totals {
     pub bytes_stored: u64,
     /// Inflated JSON bytes.
     pub bytes_inflated: u64,
-    /// Matched events (before de-duplication).
-    pub events: Vec<Event>,
+    /// Matched events (before de-duplication); the sorted list is
+    /// [`super::ScanReport::events`].
+    pub(crate) events: Sink,
     /// Blind-spot events (before de-duplication).
-    pub blind_spots: Vec<Event>,
-    /// Changes to the alarm pipeline, when the detector collects them.
-    pub pipeline: Vec<Event>,
+    pub(crate) blind_spots: Sink,
+    /// Changes to the alarm pipeline, when the detector collects them
+    /// (held in memory: only the audit collects them).
+    pub(crate) pipeline: Vec<Event>,
     /// Problems, per object.
     pub errors: Vec<ErrorEntry>,
     /// What the listing and the records read cover, by account and region.
@@ -65,12 +68,22 @@ impl Totals {
         self.records_decoded += o.records_decoded;
         self.bytes_stored += o.bytes_stored;
         self.bytes_inflated += o.bytes_inflated;
-        self.events.extend(o.events);
-        self.blind_spots.extend(o.blind_spots);
+        self.events.absorb(o.events);
+        self.blind_spots.absorb(o.blind_spots);
         self.pipeline.extend(o.pipeline);
         self.errors.extend(o.errors);
         self.coverage = self.coverage.merge(o.coverage);
         self
+    }
+
+    /// Totals whose matched events and blind spots spill past `budget`
+    /// bytes each.
+    pub(crate) fn with_budget(budget: usize) -> Totals {
+        Totals {
+            events: Sink::with_budget(budget),
+            blind_spots: Sink::with_budget(budget),
+            ..Totals::default()
+        }
     }
 
     /// Count one object skipped for `r`.

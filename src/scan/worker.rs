@@ -496,7 +496,8 @@ mod tests {
             r#"{{{T},"eventName":"DeleteSecurityGroup","eventName":"CreateSecurityGroup","errorCode":"Y","errorCode":"X"}}"#
         );
         let report = scan(&det, &[r]);
-        let e = &report.totals.events[0];
+        let events = report.events.load().unwrap();
+        let e = &events[0];
         assert_eq!(
             e.filters,
             [FilterId::new(0), FilterId::new(1), FilterId::new(2)]
@@ -506,7 +507,8 @@ mod tests {
         let r =
             format!(r#"{{{T},"eventName":"CreateSecurityGroup","errorCode":"Y","errorCode":"X"}}"#);
         let report = scan(&det, &[r]);
-        let e = &report.totals.events[0];
+        let events = report.events.load().unwrap();
+        let e = &events[0];
         assert_eq!(e.filters, [FilterId::new(0), FilterId::new(2)]);
         assert_eq!(
             e.reading.as_deref().unwrap().unsure,
@@ -524,7 +526,7 @@ mod tests {
             r#"{{{T}{repeats},"eventName":"CreateSecurityGroup"{}}}"#,
             pad(40)
         );
-        assert_eq!(scan(&det, &[r]).totals.events.len(), 1, "the 21st value");
+        assert_eq!(scan(&det, &[r]).events.len(), 1, "the 21st value");
         let det = Detector::new(filters(&[
             "{ $.eventName = CreateSecurityGroup && $.requestParameters.groupId = sg-1 }",
         ]));
@@ -533,7 +535,7 @@ mod tests {
             pad(40)
         );
         assert_eq!(
-            scan(&det, &[r]).totals.events.len(),
+            scan(&det, &[r]).events.len(),
             1,
             "first in the small object, last in the large"
         );
@@ -548,14 +550,14 @@ mod tests {
             r#"{{{T},"eventName":"X","eventName":"DeleteMetricFilter","requestParameters":{{"filterName":"f"}}}}"#
         );
         let report = scan(&det, &[r]);
-        assert_eq!(report.totals.pipeline.len(), 1);
+        assert_eq!(report.pipeline.len(), 1);
         let big = "y".repeat(LARGE_RECORD);
         let r = format!(
             r#"{{{T},"eventName":"X","eventName":"PutMetricFilter","requestParameters":{{"filterName":"f","metricTransformations":[{{"metricName":"m"}}],"pad":"{big}"}}}}"#
         );
         let report = scan(&det, &[r]);
-        assert_eq!(report.totals.pipeline.len(), 1);
-        let req = report.totals.pipeline[0].request.as_ref().unwrap();
+        assert_eq!(report.pipeline.len(), 1);
+        let req = report.pipeline[0].request.as_ref().unwrap();
         assert_eq!(
             req["metricTransformations"][0]["metricName"], "m",
             "read whole"
@@ -572,7 +574,7 @@ mod tests {
             r#"{{{T},"eventName":"PutMetricFilter","requestParameters":{{"x":[{zeros}]}}}}"#
         );
         let report = scan(&det, &[r]);
-        assert!(report.totals.pipeline.is_empty());
+        assert!(report.pipeline.is_empty());
         let e = &report.totals.errors[0];
         assert!(
             e.reason.contains("record 0") && e.reason.contains("budget"),
