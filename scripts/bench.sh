@@ -15,7 +15,8 @@
 #
 # Generates (and caches) a synthetic trail with `ctreplay synth`, then
 # reports MB/s of inflated JSON, the ratio to zcat, and peak RSS. Each tool
-# runs 5 times (jq once) with a warm page cache; the median counts.
+# runs 5 times (RUNS=N to change; jq once) with a warm page cache; the median
+# counts. JQ=0 leaves jq out (it takes minutes on a large trail).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-1GB}; largest=${2:-85MB}; seed=${3:-1}
@@ -75,7 +76,8 @@ import json, os, resource, shlex, shutil, subprocess, sys, time
 bin, corpus, files, baseline, extra, s3_endpoint, s3_python, s3s_endpoint = sys.argv[1:9]
 m = json.load(open(os.path.join(corpus, "manifest.json")))
 mb = m["bytes_inflated"] / 1e6
-def run(cmd, times=5):
+RUNS = int(os.environ.get("RUNS", "5"))
+def run(cmd, times=RUNS):
     """Median, min and max wall time over `times` runs (page cache warm)."""
     ts = []
     for _ in range(times):
@@ -130,14 +132,14 @@ if s3s_endpoint:
     assert json.loads(out)["summary"]["matched"] == len(m["matched"]), "s3s-fs matches differ"
 scan1 = f"{bin} scan -q -j 1 -f json {corpus}/AWSLogs"
 t, _ = run(scan1); rows.append(("ctreplay scan -j 1", t, rss(scan1)))
-if shutil.which("jq"):
+if shutil.which("jq") and os.environ.get("JQ", "1") != "0":
     jq = (f"xargs zcat < {files} | jq -c '.Records[] | select(.eventName == \"AuthorizeSecurityGroupIngress\" or "
           ".eventName == \"AuthorizeSecurityGroupEgress\" or .eventName == \"RevokeSecurityGroupIngress\" or "
           ".eventName == \"RevokeSecurityGroupEgress\" or .eventName == \"CreateSecurityGroup\" or "
           ".eventName == \"DeleteSecurityGroup\")' > /dev/null")
     t, _ = run(jq, times=1); rows.append(("zcat | jq (select six names)", t, rss(jq)))
 base = rows[0][1][0]
-print("median of 5 runs (jq: 1 run); ratio range = slowest..fastest run against the zcat median")
+print(f"median of {RUNS} runs (jq: 1 run); ratio range = slowest..fastest run against the zcat median")
 print(f"{'command':60} {'seconds':>8} {'MB/s':>8} {'vs zcat':>8} {'range':>13} {'peak RSS MB':>12}")
 for name, (med, lo, hi), peak in rows:
     print(f"{name:60} {med:8.2f} {mb/med:8.0f} {base/med:7.2f}x {base/hi:5.2f}..{base/lo:5.2f}x {peak:12.0f}")
