@@ -7,7 +7,9 @@
 //! ```
 //!
 //! - [`inflate`] turns stored bytes into JSON bytes, block by block;
-//! - [`split`] finds the records in those bytes without decoding them;
+//!   [`oneshot`] does it for a whole object at once, when it can;
+//! - [`split`] finds the records in those bytes without decoding them
+//!   ([`bitmask`] finds where each ends, with the CPU's widest SIMD);
 //! - [`prefilter`] rules out records that cannot matter;
 //! - [`classify`] decides, on the decoded record: matched by a filter, a
 //!   blind spot, a pipeline change, or nothing;
@@ -25,11 +27,13 @@
 //! an alarm is [`crate::alarm`]'s and [`crate::audit`]'s; printing them is
 //! [`crate::report`]'s.
 
+pub mod bitmask;
 pub mod classify;
 pub mod collect;
 pub mod exact;
 pub mod extract;
 pub mod inflate;
+pub mod oneshot;
 pub mod prefilter;
 pub mod split;
 mod totals;

@@ -6,12 +6,8 @@
 //! document must still be well formed, so this module finds record
 //! boundaries without building any values.
 //!
-//! Inside a record it uses the bitmask technique of simdjson's stage 1: 64
-//! bytes at a time, compute masks of quotes and backslashes, find escaped
-//! characters with carry arithmetic, turn unescaped quotes into an
-//! "inside a string" mask with a prefix XOR, and only then look at brackets
-//! that are outside strings. Depth is tracked with popcounts; bits are only
-//! walked one by one in the chunk where the record can end. Between records
+//! Inside a record, [`super::bitmask`] finds where it ends, 64 bytes at a
+//! time with the widest vector instructions the CPU has. Between records
 //! (a comma and some whitespace) a scalar state machine checks the syntax.
 //!
 //! The splitter is streaming: the caller feeds a buffer that grows at the end
@@ -25,6 +21,7 @@
 
 use std::ops::Range;
 
+use super::bitmask::{self, Isa, Nest};
 use crate::error::SplitError;
 
 /// What kind of document the object turned out to be.
@@ -83,9 +80,9 @@ pub struct Splitter {
     pos: usize,
     /// Start of the token or record being scanned (kept on rebase).
     tok_start: usize,
-    depth: u32,
-    in_string: u64,
-    prev_escaped: u64,
+    /// The carries of the nested value being scanned.
+    nest: Nest,
+    isa: Isa,
     /// Inflated offset of `buf[0]`, for error messages.
     base: u64,
     records: u64,
@@ -102,9 +99,8 @@ impl Splitter {
             digest_keys: 0,
             pos: 0,
             tok_start: 0,
-            depth: 0,
-            in_string: 0,
-            prev_escaped: 0,
+            nest: Nest::opened(),
+            isa: Isa::detect(),
             base: 0,
             records: 0,
             max_record,
@@ -352,9 +348,7 @@ impl Splitter {
         self.phase = Phase::Nested { record };
         self.tok_start = at;
         self.pos = at + 1;
-        self.depth = 1;
-        self.in_string = 0;
-        self.prev_escaped = 0;
+        self.nest = Nest::opened();
     }
 
     /// Index of the closing quote of a string whose content starts at
@@ -374,46 +368,11 @@ impl Splitter {
     /// Continue the bitmask scan of a nested value. Returns the offset just
     /// past its closing bracket, or None if more data is needed.
     fn scan_nested(&mut self, buf: &[u8], eof: bool) -> Result<Option<usize>, SplitError> {
-        while self.pos < buf.len() {
-            let p = self.pos;
-            let masks = if buf.len() - p >= 64 {
-                Masks::of(buf[p..p + 64].try_into().expect("64 bytes"))
-            } else if eof {
-                let mut pad = [b' '; 64];
-                pad[..buf.len() - p].copy_from_slice(&buf[p..]);
-                Masks::of(&pad)
-            } else {
-                return Ok(None);
-            };
-            let escaped = find_escaped(masks.backslash, &mut self.prev_escaped);
-            let quotes = masks.quote & !escaped;
-            let inside = prefix_xor(quotes) ^ self.in_string;
-            self.in_string = ((inside as i64) >> 63) as u64;
-            let opens = masks.open & !inside;
-            let closes = masks.close & !inside;
-            let n_close = closes.count_ones();
-            if n_close < self.depth {
-                self.depth = self.depth + opens.count_ones() - n_close;
-            } else {
-                let mut bits = opens | closes;
-                while bits != 0 {
-                    let i = bits.trailing_zeros();
-                    let bit = 1u64 << i;
-                    if opens & bit != 0 {
-                        self.depth += 1;
-                    } else {
-                        self.depth -= 1;
-                        if self.depth == 0 {
-                            return Ok(Some(p + i as usize + 1));
-                        }
-                    }
-                    bits &= bits - 1;
-                }
-            }
-            self.pos = (p + 64).min(buf.len());
+        if let Some(end) = bitmask::close(self.isa, buf, &mut self.pos, &mut self.nest, eof) {
+            return Ok(Some(end));
         }
         if eof {
-            let what = if self.in_string != 0 {
+            let what = if self.nest.in_string() {
                 "unterminated string"
             } else {
                 "unbalanced brackets"
@@ -450,93 +409,6 @@ impl Splitter {
             ))
         }
     }
-}
-
-/// Bitmasks of one 64-byte chunk: bit i describes byte i.
-struct Masks {
-    quote: u64,
-    backslash: u64,
-    open: u64,
-    close: u64,
-}
-
-impl Masks {
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    fn of(chunk: &[u8; 64]) -> Masks {
-        use std::arch::x86_64::*;
-        // SAFETY: SSE2 is part of the x86_64 baseline; loads are unaligned.
-        unsafe {
-            let quote_v = _mm_set1_epi8(b'"' as i8);
-            let bs_v = _mm_set1_epi8(b'\\' as i8);
-            let lower = _mm_set1_epi8(0x20);
-            // '{' | 0x20 == '{' and '[' | 0x20 == '{'; likewise for closers.
-            let open_v = _mm_set1_epi8(b'{' as i8);
-            let close_v = _mm_set1_epi8(b'}' as i8);
-            let (mut q, mut b, mut o, mut c) = (0u64, 0u64, 0u64, 0u64);
-            for k in 0..4 {
-                let v = _mm_loadu_si128(chunk.as_ptr().add(16 * k) as *const __m128i);
-                let folded = _mm_or_si128(v, lower);
-                let shift = 16 * k;
-                q |= (_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote_v)) as u16 as u64) << shift;
-                b |= (_mm_movemask_epi8(_mm_cmpeq_epi8(v, bs_v)) as u16 as u64) << shift;
-                o |= (_mm_movemask_epi8(_mm_cmpeq_epi8(folded, open_v)) as u16 as u64) << shift;
-                c |= (_mm_movemask_epi8(_mm_cmpeq_epi8(folded, close_v)) as u16 as u64) << shift;
-            }
-            Masks {
-                quote: q,
-                backslash: b,
-                open: o,
-                close: c,
-            }
-        }
-    }
-
-    #[cfg(not(target_arch = "x86_64"))]
-    fn of(chunk: &[u8; 64]) -> Masks {
-        let mut m = Masks {
-            quote: 0,
-            backslash: 0,
-            open: 0,
-            close: 0,
-        };
-        for (i, &c) in chunk.iter().enumerate() {
-            let bit = 1u64 << i;
-            match c {
-                b'"' => m.quote |= bit,
-                b'\\' => m.backslash |= bit,
-                b'{' | b'[' => m.open |= bit,
-                b'}' | b']' => m.close |= bit,
-                _ => {}
-            }
-        }
-        m
-    }
-}
-
-/// Characters escaped by a backslash (simdjson's branchless algorithm).
-/// `prev` carries "the previous chunk ended in an odd run of backslashes".
-#[inline(always)]
-fn find_escaped(backslash: u64, prev: &mut u64) -> u64 {
-    const EVEN: u64 = 0x5555_5555_5555_5555;
-    let backslash = backslash & !*prev;
-    let follows_escape = (backslash << 1) | *prev;
-    let odd_starts = backslash & !EVEN & !follows_escape;
-    let (even_starts, overflow) = odd_starts.overflowing_add(backslash);
-    *prev = overflow as u64;
-    let invert = even_starts << 1;
-    (EVEN ^ invert) & follows_escape
-}
-
-#[inline(always)]
-fn prefix_xor(mut x: u64) -> u64 {
-    x ^= x << 1;
-    x ^= x << 2;
-    x ^= x << 4;
-    x ^= x << 8;
-    x ^= x << 16;
-    x ^= x << 32;
-    x
 }
 
 /// Decode a JSON string body (without quotes). None if an escape is invalid.
@@ -614,41 +486,6 @@ mod tests {
             if eof {
                 return Ok((out, sp.finish()?));
             }
-        }
-    }
-
-    fn scalar_escaped(bytes: &[u8]) -> u64 {
-        let mut m = 0u64;
-        let mut esc = false;
-        for (i, &b) in bytes.iter().enumerate() {
-            if esc {
-                m |= 1 << i;
-                esc = false;
-            } else if b == b'\\' {
-                esc = true;
-            }
-        }
-        m
-    }
-
-    #[test]
-    fn escaped_matches_scalar_reference() {
-        let cases: [&[u8]; 4] = [
-            br#"\\\"a\\b\"""#,
-            br#"\\\\\\\\\\\\\""#,
-            b"\\",
-            br#"ab\"cd\\\\"#,
-        ];
-        for c in cases {
-            let mut chunk = [b' '; 64];
-            chunk[..c.len()].copy_from_slice(c);
-            let mut prev = 0;
-            let m = Masks::of(&chunk);
-            assert_eq!(
-                find_escaped(m.backslash, &mut prev),
-                scalar_escaped(&chunk),
-                "{c:?}"
-            );
         }
     }
 

@@ -1,13 +1,16 @@
-//! One pool thread's reusable state and the per-object loop: stream the
-//! stored bytes through the inflater in blocks, split each block into
-//! records, prefilter, decode the candidates, classify them and extract
-//! the events, into the thread's [`Totals`].
+//! One pool thread's reusable state and the per-object loop: inflate the
+//! stored bytes (whole, through [`oneshot`], when the object is small
+//! enough and one clean gzip member; else streamed through [`inflate`] in
+//! blocks), split them into records, prefilter, decode the candidates,
+//! classify them and extract the events, into the thread's [`Totals`].
 //!
-//! Memory per worker is one inflated block plus the largest record, not the
-//! object: objects are streamed, never held whole. Nothing here panics on
-//! bad data; every problem is recorded against the object's name.
+//! Memory per worker: an object read whole holds its stored bytes (at most
+//! [`oneshot::MAX_STORED`]) and its inflated bytes (at most
+//! [`oneshot::MAX_INFLATED`]); a streamed one, one inflated block plus the
+//! largest record. Nothing here panics on bad data; every problem is
+//! recorded against the object's name.
 
-use std::io::Read;
+use std::io::{self, Read};
 use std::ops::Range;
 
 use simd_json::BorrowedValue;
@@ -15,13 +18,14 @@ use simd_json::BorrowedValue;
 use super::classify::{Detector, Verdict};
 use super::exact::{self, Pick, Want};
 use super::extract::{self, event_time};
-use super::inflate::{Inflater, NameHint};
+use super::inflate::{InflateStream, Inflater, NameHint};
+use super::oneshot::{self, OneShot};
 use super::prefilter::Prefilter;
 use super::split::{DocKind, Splitter};
 use super::totals::{ErrorEntry, Totals};
 use super::ScanOptions;
 use crate::coverage::{self, Span, TimeProbe};
-use crate::error::ObjectError;
+use crate::error::{InflateError, ObjectError};
 use crate::event::Reading;
 use crate::filter::FilterId;
 use crate::progress::Progress;
@@ -42,9 +46,17 @@ pub(super) struct Job<'a> {
     pub(super) progress: &'a dyn Progress,
 }
 
+/// Inflated buffers larger than this are given back after the object, so
+/// one large object does not keep a worker's memory high for the rest of
+/// the scan; below it, reusing them saves the page faults of a fresh one.
+const KEEP: usize = 16 << 20;
+
 /// Per-thread reusable state.
 pub(super) struct Worker {
     inflater: Inflater,
+    oneshot: OneShot,
+    /// The stored bytes of an object read whole.
+    stored: Vec<u8>,
     bufs: Buffers,
 }
 
@@ -71,6 +83,8 @@ impl Worker {
     pub(super) fn new() -> Self {
         Worker {
             inflater: Inflater::new(),
+            oneshot: OneShot::new(),
+            stored: Vec::new(),
             bufs: Buffers {
                 buf: Vec::with_capacity(2 * BLOCK),
                 spans: Vec::new(),
@@ -91,9 +105,15 @@ impl Worker {
         };
         let mut errors = Vec::new();
         let outcome = match opened.body {
-            Ok(reader) => self.read_stream(reader, &cur, job, acc, &mut errors),
+            Ok(reader) => self.read(reader, &cur, job, acc, &mut errors),
             Err(e) => Err(ObjectError::Open(e)),
         };
+        if self.bufs.buf.capacity() > KEEP {
+            self.bufs.buf = Vec::with_capacity(2 * BLOCK);
+        }
+        if self.stored.capacity() > KEEP {
+            self.stored = Vec::new();
+        }
         if let Err(e) = outcome {
             errors.push(e);
         }
@@ -106,30 +126,150 @@ impl Worker {
         }
     }
 
-    /// The streaming loop. Records found before a fatal error are already
-    /// in `acc` when it returns the error; per-record problems go to
-    /// `errors`.
-    fn read_stream<R: Read>(
+    /// Read one object: whole through libdeflate when its stored size
+    /// allows and it is one clean gzip member, else streamed. Records found
+    /// before a fatal error are already in `acc` when this returns the
+    /// error; per-record problems go to `errors`.
+    fn read(
         &mut self,
-        src: R,
+        mut src: Box<dyn Read + Send>,
+        cur: &Current<'_>,
+        job: Job<'_>,
+        acc: &mut Totals,
+        errors: &mut Vec<ObjectError>,
+    ) -> Result<(), ObjectError> {
+        let (inflater, b) = (&mut self.inflater, &mut self.bufs);
+        let hint = NameHint::from_name(&cur.name);
+        if cur.obj.size > oneshot::MAX_STORED as u64 {
+            let stream = inflater.stream(src, hint, job.opts.max_inflated);
+            return b.read_blocks(Blocks::Stream(stream), cur, job, acc, errors);
+        }
+        let stored = &mut self.stored;
+        stored.clear();
+        // One byte past the limit tells an object that grew since it was
+        // listed: it is streamed, the rest read on from `src`.
+        let read = (&mut src)
+            .take(oneshot::MAX_STORED as u64 + 1)
+            .read_to_end(stored);
+        let limit = usize::try_from(job.opts.max_inflated)
+            .unwrap_or(usize::MAX)
+            .min(oneshot::MAX_INFLATED);
+        match read {
+            Ok(_) if stored.len() <= oneshot::MAX_STORED => {
+                if self.oneshot.inflate(stored, limit, &mut b.buf) {
+                    let whole = Blocks::Whole {
+                        stored: stored.len() as u64,
+                        done: false,
+                    };
+                    return b.read_blocks::<&[u8]>(whole, cur, job, acc, errors);
+                }
+                let stream = inflater.stream(&stored[..], hint, job.opts.max_inflated);
+                b.read_blocks(Blocks::Stream(stream), cur, job, acc, errors)
+            }
+            Ok(_) => {
+                let src = io::Cursor::new(&stored[..]).chain(src);
+                let stream = inflater.stream(src, hint, job.opts.max_inflated);
+                b.read_blocks(Blocks::Stream(stream), cur, job, acc, errors)
+            }
+            // The bytes read, then the error: what streaming would have
+            // seen, so the records before it are kept as before.
+            Err(e) => {
+                let src = io::Cursor::new(&stored[..]).chain(Failing(Some(e)));
+                let stream = inflater.stream(src, hint, job.opts.max_inflated);
+                b.read_blocks(Blocks::Stream(stream), cur, job, acc, errors)
+            }
+        }
+    }
+}
+
+/// Where an object's inflated bytes come from.
+enum Blocks<'a, R> {
+    /// Streamed, a block at a time.
+    Stream(InflateStream<'a, R>),
+    /// Inflated whole into the block buffer already.
+    Whole {
+        /// Its stored size.
+        stored: u64,
+        /// Whether the loop has taken it.
+        done: bool,
+    },
+}
+
+impl<R: Read> Blocks<'_, R> {
+    /// Append the next inflated bytes to `buf`; 0 at the end.
+    fn next(&mut self, buf: &mut Vec<u8>) -> Result<usize, InflateError> {
+        match self {
+            Blocks::Stream(s) => s.read_block(buf, BLOCK),
+            Blocks::Whole { done, .. } => Ok(if std::mem::replace(done, true) {
+                0
+            } else {
+                buf.len()
+            }),
+        }
+    }
+
+    /// Inflated bytes so far (for a stream, also those a failing read
+    /// appended before its error).
+    fn inflated(&self, whole: usize) -> u64 {
+        match self {
+            Blocks::Stream(s) => s.inflated(),
+            Blocks::Whole { .. } => whole as u64,
+        }
+    }
+
+    fn compressed_offset(&self) -> u64 {
+        match self {
+            Blocks::Stream(s) => s.compressed_offset(),
+            Blocks::Whole { stored, done } => {
+                if *done {
+                    *stored
+                } else {
+                    0
+                }
+            }
+        }
+    }
+}
+
+/// A reader that fails with the error it holds (once; then reads end).
+struct Failing(Option<io::Error>);
+
+impl Read for Failing {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
+    }
+}
+
+impl Buffers {
+    /// The loop over one object's blocks. For a whole object the block
+    /// buffer holds it all on entry.
+    fn read_blocks<R: Read>(
+        &mut self,
+        mut blocks: Blocks<'_, R>,
         cur: &Current<'_>,
         job: Job<'_>,
         acc: &mut Totals,
         errors: &mut Vec<ObjectError>,
     ) -> Result<(), ObjectError> {
         let opts = job.opts;
-        let mut stream =
-            self.inflater
-                .stream(src, NameHint::from_name(&cur.name), opts.max_inflated);
         let mut splitter = Splitter::new(opts.max_record);
-        let b = &mut self.bufs;
-        b.buf.clear();
+        let b = self;
+        if let Blocks::Stream(_) = blocks {
+            b.buf.clear();
+        }
         b.times = None;
         let records_before = acc.records_scanned;
         let mut reported = 0;
+        let mut inflated = 0;
         let result: Result<(), ObjectError> = loop {
-            let read = stream.read_block(&mut b.buf, BLOCK);
-            let off = stream.compressed_offset();
+            let read = blocks.next(&mut b.buf);
+            if let Ok(n) = read {
+                inflated += n;
+            }
+            let off = blocks.compressed_offset();
             job.progress.bytes(off - reported);
             reported = off;
             let (eof, fatal) = match read {
@@ -152,8 +292,8 @@ impl Worker {
                 break Ok(());
             }
         };
-        acc.bytes_stored += stream.compressed_offset();
-        acc.bytes_inflated += stream.inflated();
+        acc.bytes_stored += blocks.compressed_offset();
+        acc.bytes_inflated += blocks.inflated(inflated);
         // What was read counts as coverage, even from an object that fails
         // later: its records are in the report.
         let kind = match &result {
