@@ -12,6 +12,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 
 use ctreplay::filter::{presets, Filter, Pattern};
 use ctreplay::scan::inflate::{Inflater, NameHint};
+use ctreplay::scan::prefilter::Prefilter;
 use ctreplay::scan::split::Splitter;
 use ctreplay::scan::{run_bytes, Detector, ScanOptions, Verdict, BLOCK};
 
@@ -49,6 +50,14 @@ fn inflate(c: &mut Criterion) {
             assert_eq!(n, json.len());
         })
     });
+    g.bench_function("libdeflate_whole", |b| {
+        let mut z = ctreplay::scan::oneshot::OneShot::new();
+        let mut out = Vec::new();
+        b.iter(|| {
+            assert!(z.inflate(black_box(&gz), usize::MAX, &mut out));
+            assert_eq!(out.len(), json.len());
+        })
+    });
     g.bench_function("multigzdecoder_read", |b| {
         let mut out = vec![0u8; 1 << 16];
         b.iter(|| {
@@ -71,6 +80,8 @@ fn split(c: &mut Criterion) {
     let (_, json, records) = corpus();
     let mut g = c.benchmark_group("split");
     g.throughput(Throughput::Bytes(json.len() as u64));
+    // The whole object at once and in blocks as the worker feeds it: the
+    // second keeps each block in cache for the passes after the split.
     g.bench_function("records", |b| {
         let mut spans = Vec::new();
         b.iter(|| {
@@ -78,6 +89,23 @@ fn split(c: &mut Criterion) {
             let mut sp = Splitter::new(1 << 24);
             sp.feed(black_box(&json), true, &mut spans).unwrap();
             assert_eq!(spans.len() as u64, records);
+        })
+    });
+    g.bench_function("records_in_blocks", |b| {
+        let mut spans = Vec::new();
+        b.iter(|| {
+            let mut sp = Splitter::new(1 << 24);
+            let (mut base, mut n) = (0, 0);
+            for end in (BLOCK..json.len() + BLOCK).step_by(BLOCK) {
+                let end = end.min(json.len());
+                spans.clear();
+                let keep = sp.feed(black_box(&json[base..end]), end == json.len(), &mut spans);
+                let keep = keep.unwrap();
+                n += spans.len();
+                base += keep;
+                sp.rebase(keep);
+            }
+            assert_eq!(n as u64, records);
         })
     });
     g.finish();
@@ -98,6 +126,35 @@ fn prefilter_and_decode(c: &mut Criterion) {
             assert!(!out.is_empty() && (out.len() as u64) < records / 4);
         })
     });
+    // The two searchers, for one literal and for the default scan's ten.
+    let ten: Vec<Vec<u8>> = [
+        "SecurityGroup",
+        "CreateManagedPrefixList",
+        "ModifyManagedPrefixList",
+        "RestoreManagedPrefixListVersion",
+        "DeleteManagedPrefixList",
+        "ModifyInstanceAttribute",
+        "ModifyNetworkInterfaceAttribute",
+        "ModifyVpcEndpoint",
+        "CreateTags",
+        "DeleteTags",
+    ]
+    .iter()
+    .map(|l| l.as_bytes().to_vec())
+    .collect();
+    for (name, lits) in [("one_literal", ten[..1].to_vec()), ("ten_literals", ten)] {
+        for (searcher, each) in [("memmem_each", true), ("automaton", false)] {
+            let pf = Prefilter::with_searcher(lits.clone(), each);
+            g.bench_function(format!("prefilter_{name}/{searcher}"), |b| {
+                let mut out = Vec::new();
+                b.iter(|| {
+                    out.clear();
+                    pf.candidates(black_box(&json), &spans, &mut out);
+                    assert!(!out.is_empty() && (out.len() as u64) < records / 4);
+                })
+            });
+        }
+    }
     g.bench_function("decode_every_record_simd_json", |b| {
         let mut scratch = Vec::new();
         let mut bufs = simd_json::Buffers::default();

@@ -1,27 +1,35 @@
 #!/usr/bin/env bash
-# End-to-end throughput and peak memory of `ctreplay scan`, beside zcat (and
-# jq where installed) over the same files, in one run on this machine.
+# End-to-end throughput, CPU time and peak memory of `ctreplay scan`, beside
+# zcat, libdeflate-gunzip (two processes), the inflate-only bound and jq
+# where installed, over the same files, in one run on this machine.
 #
 #   scripts/bench.sh [SIZE] [LARGEST] [SEED]     default: 1GB 85MB 1
 #
-# BASELINE_BIN=/path/to/older/ctreplay adds that binary's scan to the same
-# run, to compare versions. S3=1 also uploads the corpus to a loopback
-# moto server (installed and started as scripts/test.sh does) and scans it
-# from there, beside the local scan. S3S_FS_BIN=/path/to/s3s-fs (cargo
-# install s3s-fs --version 0.14.1 --features binary) adds a scan from that
-# Rust S3 server, serving the corpus folder itself. EXTRA_SCANS="--preset cis-5.0-4.1;--pattern ..."
-# adds scans with other patterns (separated by ;), written as NDJSON to wc -l
-# (the peak RSS is ctreplay's: wc holds nothing).
+# The bound is examples/inflate_bound.rs: each object read and inflated
+# whole by libdeflate on all threads, nothing else; "vs bound" is its wall
+# time over the command's. BASELINE_BIN=/path/to/older/ctreplay adds that
+# binary's scan to the same run, to compare versions. S3=1 also uploads the
+# corpus to a loopback moto server (installed and started as scripts/test.sh
+# does) and scans it from there, beside the local scan; the CPU-seconds are
+# ctreplay's own (the server is not its child). S3S_FS_BIN=/path/to/s3s-fs
+# (cargo install s3s-fs --version 0.14.1 --features binary) adds a scan from
+# that Rust S3 server, serving the corpus folder itself.
+# EXTRA_SCANS="--preset cis-5.0-4.1;--pattern ..." adds scans with other
+# patterns (separated by ;), written as NDJSON to wc -l.
 #
 # Generates (and caches) a synthetic trail with `ctreplay synth`, then
-# reports MB/s of inflated JSON, the ratio to zcat, and peak RSS. Each tool
-# runs 5 times (RUNS=N to change; jq once) with a warm page cache; the median
-# counts. JQ=0 leaves jq out (it takes minutes on a large trail).
+# reports MB/s of inflated JSON, the ratios to zcat and to the bound,
+# CPU-seconds (user + system, the command and its children, from wait4) and
+# peak RSS. Each command runs 5 times (RUNS=N to change; jq once) with a
+# warm page cache; the medians count, the RSS is the largest. JQ=0 leaves
+# jq out (it takes minutes on a large trail).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-1GB}; largest=${2:-85MB}; seed=${3:-1}
 cargo build --release --quiet
+cargo build --release --quiet --example inflate_bound
 bin=$PWD/target/release/ctreplay
+bound=$PWD/target/release/examples/inflate_bound
 corpus=${BENCH_DIR:-${TMPDIR:-/tmp}/ctreplay-bench}/$size-$largest-$seed
 if [ ! -f "$corpus/manifest.json" ]; then
   rm -rf "$corpus"; mkdir -p "$corpus"
@@ -71,24 +79,38 @@ if [ -n "${S3S_FS_BIN:-}" ]; then
   export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 fi
 
-python3 - "$bin" "$corpus" "$files" "${BASELINE_BIN:-}" "${EXTRA_SCANS:-}" "$s3_endpoint" "${MOTO_PYTHON:-}" "$s3s_endpoint" <<'PY'
-import json, os, resource, shlex, shutil, subprocess, sys, time
-bin, corpus, files, baseline, extra, s3_endpoint, s3_python, s3s_endpoint = sys.argv[1:9]
+python3 - "$bin" "$corpus" "$files" "${BASELINE_BIN:-}" "${EXTRA_SCANS:-}" "$s3_endpoint" "${MOTO_PYTHON:-}" "$s3s_endpoint" "$bound" <<'PY'
+import json, os, shutil, subprocess, sys, time
+bin, corpus, files, baseline, extra, s3_endpoint, s3_python, s3s_endpoint, bound = sys.argv[1:10]
 m = json.load(open(os.path.join(corpus, "manifest.json")))
 mb = m["bytes_inflated"] / 1e6
 RUNS = int(os.environ.get("RUNS", "5"))
 def run(cmd, times=RUNS):
-    """Median, min and max wall time over `times` runs (page cache warm)."""
-    ts = []
+    """Median, min and max wall time and median CPU-seconds over `times`
+    runs (page cache warm), and the last stdout."""
+    ts, cpus = [], []
     for _ in range(times):
         t = time.perf_counter()
-        p = subprocess.run(cmd, shell=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p = subprocess.Popen(cmd, shell=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = p.communicate()
         ts.append(time.perf_counter() - t)
+        # communicate() reaped the child: its rusage is in RUSAGE_CHILDREN,
+        # so take the difference.
         if p.returncode != 0:
-            sys.exit(f"failed: {cmd}\n{p.stderr.decode()[-2000:]}")
-    ts.sort()
-    return (ts[len(ts) // 2], ts[0], ts[-1]), p.stdout
+            sys.exit(f"failed: {cmd}\n{err.decode()[-2000:]}")
+        cpu = cpu_seconds()
+        cpus.append(cpu - run.cpu)
+        run.cpu = cpu
+    ts.sort(); cpus.sort()
+    return (ts[len(ts) // 2], ts[0], ts[-1], cpus[len(cpus) // 2]), out
+def cpu_seconds():
+    import resource
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+run.cpu = 0.0
 def rss(cmd):
+    """Peak RSS of one run of `cmd` alone (RUSAGE_CHILDREN's maximum is
+    over every child so far, so measure in a fresh interpreter)."""
     out = subprocess.run([sys.executable, "-c",
         "import resource,subprocess,sys;subprocess.run(sys.argv[1],shell=True,stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL);"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)", cmd], capture_output=True, text=True)
@@ -99,6 +121,17 @@ print(f"corpus: {m['objects']} objects, {m['records']} records, {mb:.0f} MB of J
 rows = []
 zcat = f"xargs zcat < {files} > /dev/null"
 t, _ = run(zcat); rows.append(("zcat > /dev/null", t, rss(zcat)))
+if shutil.which("libdeflate-gunzip"):
+    ldg = f"xargs -P 2 -n 16 libdeflate-gunzip -c < {files} > /dev/null"
+    t, _ = run(ldg); rows.append(("libdeflate-gunzip -c > /dev/null, 2 processes", t, rss(ldg)))
+threads = os.cpu_count()
+for n in sorted({threads, 1}, reverse=True):
+    cmd = f"{bound} {files} {n}"
+    t, out = run(cmd)
+    assert int(out) == m["bytes_inflated"], "the bound inflated other than the manifest's bytes"
+    rows.append((f"inflate-only bound (libdeflate, in process), {n} thread{'s' * (n > 1)}", t, rss(cmd)))
+    if n == threads:
+        bound_wall = t[0]
 scan = f"{bin} scan -q -f json {corpus}/AWSLogs"
 t, out = run(scan); rows.append(("ctreplay scan", t, rss(scan)))
 r = json.loads(out)
@@ -139,8 +172,10 @@ if shutil.which("jq") and os.environ.get("JQ", "1") != "0":
           ".eventName == \"DeleteSecurityGroup\")' > /dev/null")
     t, _ = run(jq, times=1); rows.append(("zcat | jq (select six names)", t, rss(jq)))
 base = rows[0][1][0]
-print(f"median of {RUNS} runs (jq: 1 run); ratio range = slowest..fastest run against the zcat median")
-print(f"{'command':60} {'seconds':>8} {'MB/s':>8} {'vs zcat':>8} {'range':>13} {'peak RSS MB':>12}")
-for name, (med, lo, hi), peak in rows:
-    print(f"{name:60} {med:8.2f} {mb/med:8.0f} {base/med:7.2f}x {base/hi:5.2f}..{base/lo:5.2f}x {peak:12.0f}")
+print(f"median of {RUNS} runs (jq: 1 run); range = slowest..fastest run against the zcat median; "
+      f"vs bound = the {threads}-thread bound's median over the command's; CPU-s = user + system")
+print(f"{'command':62} {'seconds':>8} {'MB/s':>7} {'vs zcat':>8} {'range':>12} {'vs bound':>9} {'CPU-s':>6} {'CPU-s/GB':>8} {'RSS MB':>7}")
+for name, (med, lo, hi, cpu), peak in rows:
+    print(f"{name:62} {med:8.2f} {mb/med:7.0f} {base/med:7.2f}x {base/hi:5.2f}..{base/lo:5.2f}x "
+          f"{100*bound_wall/med:8.0f}% {cpu:6.2f} {cpu/(mb/1000):8.2f} {peak:7.0f}")
 PY

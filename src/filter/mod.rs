@@ -246,6 +246,41 @@ impl Pattern {
         }
         out
     }
+
+    /// If every event this pattern matches has a top-level `eventName`
+    /// string equal to one of a few names, those names (strings compare
+    /// whole and case-sensitively: `docs/filter-patterns.md#semantics`).
+    /// None when the pattern can match other events.
+    pub fn required_event_names(&self) -> Option<Vec<String>> {
+        match &self.kind {
+            Kind::Json(e) => required_names(e),
+            _ => None,
+        }
+    }
+}
+
+/// The names one of which every event `e` matches has as its `eventName`
+/// string, if `e` requires that: a plain equality (no wildcard), an OR of
+/// such, or an AND with one such among its parts. None otherwise.
+fn required_names(e: &Expr) -> Option<Vec<String>> {
+    match e {
+        Expr::Or(b) => {
+            let mut out = Vec::new();
+            for e in b {
+                out.extend(required_names(e)?);
+            }
+            Some(out)
+        }
+        Expr::And(b) => b.iter().find_map(required_names),
+        Expr::Cond(c) => match (&c.test, c.selector.steps.as_slice()) {
+            (Test::Cmp(CmpOp::Eq, Value::Text(g)), [Step::Key(k)])
+                if k == "eventName" && g.parts().len() == 1 =>
+            {
+                Some(vec![g.text().to_owned()])
+            }
+            _ => None,
+        },
+    }
 }
 
 fn collect_names(e: &Expr, out: &mut Vec<String>) {

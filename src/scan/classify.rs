@@ -17,6 +17,7 @@ use simd_json::BorrowedValue;
 use super::exact::{Step, Want};
 use super::extract::{get, get_str};
 use super::prefilter::Prefilter;
+use super::sole_name;
 use crate::cis::{When, BLIND_SPOTS, MISSED_SIX, PIPELINE_EVENTS, SECURITY_GROUP_EVENTS};
 use crate::filter::{Filter, FilterId};
 
@@ -39,6 +40,9 @@ pub struct Detector {
     prefilter: Prefilter,
     pipeline: bool,
     want: Want,
+    /// The names a record must have to be anything but [`Verdict::Other`]
+    /// (sorted), when every filter requires its names; None otherwise.
+    decode_names: Option<Vec<Vec<u8>>>,
 }
 
 impl Detector {
@@ -83,12 +87,35 @@ impl Detector {
             None => Prefilter::EVERYTHING,
         };
         let want = wanted(&filters);
+        let decode_names = filters
+            .iter()
+            .map(|f| f.pattern.required_event_names())
+            .collect::<Option<Vec<_>>>()
+            .map(|per_filter| {
+                let mut all: Vec<Vec<u8>> = per_filter
+                    .into_iter()
+                    .flatten()
+                    .map(String::into_bytes)
+                    .chain(SECURITY_GROUP_EVENTS.iter().map(|n| n.as_bytes().to_vec()))
+                    .chain(BLIND_SPOTS.iter().map(|b| b.name.as_bytes().to_vec()))
+                    .chain(
+                        PIPELINE_EVENTS
+                            .iter()
+                            .filter(|_| pipeline)
+                            .map(|n| n.as_bytes().to_vec()),
+                    )
+                    .collect();
+                all.sort();
+                all.dedup();
+                all
+            });
         Detector {
             filters,
             names,
             prefilter,
             pipeline,
             want,
+            decode_names,
         }
     }
 
@@ -121,6 +148,19 @@ impl Detector {
     /// The prefilter that rules out records before decoding.
     pub fn prefilter(&self) -> &Prefilter {
         &self.prefilter
+    }
+
+    /// Whether the record `raw` is surely [`Verdict::Other`] and no
+    /// pipeline change, from its bytes alone: every filter requires one
+    /// of a few `eventName` values, and the record's only `eventName` is
+    /// none of them nor a blind spot's nor a pipeline event's (see
+    /// [`super::sole_name`]). False whenever that is not certain.
+    pub fn rules_out(&self, raw: &[u8]) -> bool {
+        let Some(names) = &self.decode_names else {
+            return false;
+        };
+        sole_name::sole_event_name(raw)
+            .is_some_and(|n| names.binary_search_by(|x| x.as_slice().cmp(n)).is_err())
     }
 
     /// Classify one decoded record (`raw` is its text); also returns its
@@ -272,6 +312,51 @@ mod tests {
 
     fn verdict(json: &str) -> Verdict {
         verdict_with(&Detector::security_group_changes(), json)
+    }
+
+    /// A candidate is ruled out by name only when every filter requires
+    /// names and the record's sole name is none of the ones that matter.
+    #[test]
+    fn names_rule_out_only_what_is_surely_nothing() {
+        let det = Detector::security_group_changes();
+        let out = |d: &Detector, r: &str| d.rules_out(r.as_bytes());
+        assert!(out(&det, r#"{"eventName":"DescribeSecurityGroups"}"#));
+        for kept in [
+            r#"{"eventName":"CreateSecurityGroup"}"#,
+            r#"{"eventName":"ModifySecurityGroupRules"}"#,
+            r#"{"eventName":"ModifyInstanceAttribute"}"#,
+            r#"{"eventName":"CreateTags"}"#,
+            r#"{"eventName":"X","eventName":"CreateSecurityGroup"}"#,
+            r#"{"eventName":"C\u0072eateSecurityGroup"}"#,
+        ] {
+            assert!(!out(&det, kept), "{kept}");
+        }
+        for r in [
+            r#"{"eventName":"CreateSecurityGroup"}"#,
+            r#"{"eventName":"ModifySecurityGroupRules"}"#,
+        ] {
+            assert_ne!(verdict(r), Verdict::Other, "{r}");
+        }
+        assert_eq!(
+            verdict(r#"{"eventName":"DescribeSecurityGroups"}"#),
+            Verdict::Other
+        );
+        let audit = Detector::for_audit(vec![Filter::security_group_changes()]);
+        assert!(!out(&audit, r#"{"eventName":"PutMetricFilter"}"#));
+        assert!(out(&det, r#"{"eventName":"PutMetricFilter"}"#));
+        let f = |p: &str| Filter::new("f", p).unwrap();
+        for p in [
+            "{ $.errorCode = X }",
+            "{ $.eventName = Describe* }",
+            "{ $.eventName = DescribeSecurityGroups || $.errorCode = X }",
+            "SecurityGroup",
+        ] {
+            let d = Detector::new(vec![f(p)]);
+            assert!(!out(&d, r#"{"eventName":"DescribeSecurityGroups"}"#), "{p}");
+        }
+        let d = Detector::new(vec![f("{ $.eventName = A && $.errorCode = X }")]);
+        assert!(out(&d, r#"{"eventName":"B","errorCode":"X"}"#));
+        assert!(!out(&d, r#"{"eventName":"A","errorCode":"Y"}"#));
     }
 
     #[test]

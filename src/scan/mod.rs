@@ -10,7 +10,8 @@
 //!   [`oneshot`] does it for a whole object at once, when it can;
 //! - [`split`] finds the records in those bytes without decoding them
 //!   ([`bitmask`] finds where each ends, with the CPU's widest SIMD);
-//! - [`prefilter`] rules out records that cannot matter;
+//! - [`prefilter`] rules out records that cannot matter, and
+//!   [`sole_name`] the candidates whose name says they cannot;
 //! - [`classify`] decides, on the decoded record: matched by a filter, a
 //!   blind spot, a pipeline change, or nothing;
 //! - [`extract`] copies out the fields of an [`Event`];
@@ -35,6 +36,7 @@ pub mod extract;
 pub mod inflate;
 pub mod oneshot;
 pub mod prefilter;
+pub mod sole_name;
 pub mod split;
 mod totals;
 mod worker;

@@ -25,10 +25,10 @@ use aho_corasick::{AhoCorasick, Input, MatchKind};
 use memchr::memmem::Finder;
 
 /// Up to this many needles (one literal and `\u`) are searched one by one
-/// with `memmem`; more go to one automaton. Measured over 201 MB of the
-/// bench script's trail, one core (AVX-512): one literal 6.5 GB/s through
-/// `memmem` against 4.9 through the automaton; two literals 5.4 against
-/// 6.5; ten (the default scan's) 2.5 against 5.4.
+/// with `memmem`; more go to one automaton. `cargo bench --bench scan --
+/// match/prefilter_` (one core, AVX-512, the 16 MB synthetic object): one
+/// literal 11.4 GiB/s through `memmem` against 6.0 through the automaton;
+/// the default scan's ten literals 2.0 against 7.7.
 pub const MEMMEM_MAX: usize = 2;
 
 /// A compiled set of required literals.
@@ -49,12 +49,20 @@ impl Prefilter {
     /// `\u` escape. The caller vouches that the literals are sound (see the
     /// module doc). An empty list means every record is a candidate.
     pub fn new(literals: Vec<Vec<u8>>) -> Self {
+        let each = literals.len() < MEMMEM_MAX;
+        Prefilter::with_searcher(literals, each)
+    }
+
+    /// As [`Prefilter::new`], with the searcher chosen by the caller: a
+    /// `memmem` pass per needle if `each_needle`, else one automaton (the
+    /// benches compare them).
+    pub fn with_searcher(literals: Vec<Vec<u8>>, each_needle: bool) -> Self {
         if literals.is_empty() || literals.iter().any(Vec::is_empty) {
             return Prefilter::EVERYTHING;
         }
         let mut needles = literals;
         needles.push(b"\\u".to_vec());
-        let searcher = if needles.len() <= MEMMEM_MAX {
+        let searcher = if each_needle {
             Searcher::Each(
                 needles
                     .iter()
@@ -199,22 +207,8 @@ mod tests {
                 .iter()
                 .map(|w| w.as_bytes().to_vec())
                 .collect();
-            let each = Prefilter {
-                searcher: Searcher::Each(
-                    needles
-                        .iter()
-                        .map(|n| Finder::new(n).into_owned())
-                        .collect(),
-                ),
-            };
-            let ac = Prefilter {
-                searcher: Searcher::Automaton(
-                    AhoCorasick::builder()
-                        .match_kind(MatchKind::LeftmostFirst)
-                        .build(&needles)
-                        .unwrap(),
-                ),
-            };
+            let each = Prefilter::with_searcher(needles.clone(), true);
+            let ac = Prefilter::with_searcher(needles, false);
             let (mut a, mut b) = (Vec::new(), Vec::new());
             each.candidates(&buf, &spans, &mut a);
             ac.candidates(&buf, &spans, &mut b);
