@@ -147,14 +147,7 @@ impl Drop for OneShot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flate2::{write::GzEncoder, Compression};
-    use std::io::Write;
-
-    fn gz(data: &[u8]) -> Vec<u8> {
-        let mut e = GzEncoder::new(Vec::new(), Compression::default());
-        e.write_all(data).unwrap();
-        e.finish().unwrap()
-    }
+    use crate::scan::inflate::tests::gz;
 
     #[test]
     fn one_member_is_inflated_and_checked() {

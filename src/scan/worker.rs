@@ -148,18 +148,20 @@ impl Worker {
             let stream = inflater.stream(src, hint, job.opts.max_inflated);
             return b.read_blocks(Blocks::Stream(stream), cur, job, acc, errors);
         }
-        let stored = &mut self.stored;
-        stored.clear();
         // One byte past the limit tells an object that grew since it was
         // listed: it is streamed, the rest read on from `src`.
-        let read = (&mut src)
-            .take(oneshot::MAX_STORED as u64 + 1)
-            .read_to_end(stored);
+        let (filled, read) = fill(
+            &mut src,
+            &mut self.stored,
+            cur.obj.size as usize + 1,
+            oneshot::MAX_STORED + 1,
+        );
+        let stored = &self.stored[..filled];
         let limit = usize::try_from(job.opts.max_inflated)
             .unwrap_or(usize::MAX)
             .min(oneshot::MAX_INFLATED);
         match read {
-            Ok(_) if stored.len() <= oneshot::MAX_STORED => {
+            Ok(()) if stored.len() <= oneshot::MAX_STORED => {
                 if self.oneshot.inflate(stored, limit, &mut b.buf) {
                     let whole = Blocks::Whole {
                         stored: stored.len() as u64,
@@ -167,18 +169,18 @@ impl Worker {
                     };
                     return b.read_blocks::<&[u8]>(whole, cur, job, acc, errors);
                 }
-                let stream = inflater.stream(&stored[..], hint, job.opts.max_inflated);
+                let stream = inflater.stream(stored, hint, job.opts.max_inflated);
                 b.read_blocks(Blocks::Stream(stream), cur, job, acc, errors)
             }
-            Ok(_) => {
-                let src = io::Cursor::new(&stored[..]).chain(src);
+            Ok(()) => {
+                let src = io::Cursor::new(stored).chain(src);
                 let stream = inflater.stream(src, hint, job.opts.max_inflated);
                 b.read_blocks(Blocks::Stream(stream), cur, job, acc, errors)
             }
             // The bytes read, then the error: what streaming would have
             // seen, so the records before it are kept as before.
             Err(e) => {
-                let src = io::Cursor::new(&stored[..]).chain(Failing(Some(e)));
+                let src = io::Cursor::new(stored).chain(Failing(Some(e)));
                 let stream = inflater.stream(src, hint, job.opts.max_inflated);
                 b.read_blocks(Blocks::Stream(stream), cur, job, acc, errors)
             }
@@ -236,6 +238,40 @@ impl<R: Read> Blocks<'_, R> {
         match self {
             Blocks::Stream(s) => s.compressed_offset(),
             Blocks::Whole { stored, .. } => *stored,
+        }
+    }
+}
+
+/// Read `src` into `buf` until it ends or `limit` bytes are in; returns
+/// how many are, and the read error that stopped it, if one did. `buf`'s
+/// length is the part of it ever initialised, kept from object to object
+/// (`hint` is the expected size): `read_to_end` into a cleared vector
+/// zeroes its spare room before every read from a reader that does not
+/// fill it natively, such as an S3 body; that zeroing was 2.9% of an S3
+/// scan's instructions (`valgrind --tool=callgrind`, 100 objects).
+fn fill(
+    src: &mut dyn Read,
+    buf: &mut Vec<u8>,
+    hint: usize,
+    limit: usize,
+) -> (usize, io::Result<()>) {
+    let mut filled = 0;
+    if buf.len() < hint.min(limit) {
+        buf.resize(hint.min(limit), 0);
+    }
+    loop {
+        if filled == buf.len() {
+            if filled >= limit {
+                return (filled, Ok(()));
+            }
+            let grown = (filled * 2).clamp(64 << 10, limit);
+            buf.resize(grown, 0);
+        }
+        match src.read(&mut buf[filled..]) {
+            Ok(0) => return (filled, Ok(())),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (filled, Err(e)),
         }
     }
 }
