@@ -32,6 +32,10 @@ pub enum Verdict {
     Other,
 }
 
+/// An `eventName` that may make a record something, and the bytes such a
+/// record must also hold (None: it always may).
+type NameNeed = (Vec<u8>, Option<Vec<u8>>);
+
 /// Decides [`Verdict`]s and knows the literals a relevant record must hold.
 #[derive(Debug)]
 pub struct Detector {
@@ -42,7 +46,9 @@ pub struct Detector {
     want: Want,
     /// The names a record must have to be anything but [`Verdict::Other`]
     /// (sorted), when every filter requires its names; None otherwise.
-    decode_names: Option<Vec<Vec<u8>>>,
+    /// With each, the bytes a record of that name must also hold to be
+    /// anything (a blind spot's condition), or None when it always is.
+    decode_names: Option<Vec<NameNeed>>,
 }
 
 impl Detector {
@@ -92,21 +98,25 @@ impl Detector {
             .map(|f| f.pattern.required_event_names())
             .collect::<Option<Vec<_>>>()
             .map(|per_filter| {
-                let mut all: Vec<Vec<u8>> = per_filter
+                let always = per_filter
                     .into_iter()
                     .flatten()
                     .map(String::into_bytes)
                     .chain(SECURITY_GROUP_EVENTS.iter().map(|n| n.as_bytes().to_vec()))
-                    .chain(BLIND_SPOTS.iter().map(|b| b.name.as_bytes().to_vec()))
                     .chain(
                         PIPELINE_EVENTS
                             .iter()
                             .filter(|_| pipeline)
                             .map(|n| n.as_bytes().to_vec()),
                     )
-                    .collect();
-                all.sort();
-                all.dedup();
+                    .map(|n| (n, None));
+                let spots = BLIND_SPOTS
+                    .iter()
+                    .map(|b| (b.name.as_bytes().to_vec(), condition_bytes(b.when)));
+                let mut all: Vec<NameNeed> = always.chain(spots).collect();
+                // A name needed unconditionally by anything is needed so.
+                all.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.is_some().cmp(&b.1.is_some())));
+                all.dedup_by(|later, first| later.0 == first.0);
                 all
             });
         Detector {
@@ -159,8 +169,16 @@ impl Detector {
         let Some(names) = &self.decode_names else {
             return false;
         };
-        sole_name::sole_event_name(raw)
-            .is_some_and(|n| names.binary_search_by(|x| x.as_slice().cmp(n)).is_err())
+        let Some(name) = sole_name::sole_event_name(raw) else {
+            return false;
+        };
+        match names.binary_search_by(|(x, _)| x.as_slice().cmp(name)) {
+            Err(_) => true,
+            Ok(i) => names[i]
+                .1
+                .as_ref()
+                .is_some_and(|must| memchr::memmem::find(raw, must).is_none()),
+        }
     }
 
     /// Classify one decoded record (`raw` is its text); also returns its
@@ -279,6 +297,19 @@ fn minimal(mut lits: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
     kept
 }
 
+/// Bytes every record that meets `when` holds, if there are such: a key
+/// is written as itself and a string value starts right after its quote,
+/// unless a `\u` escape spells them, and [`Detector::rules_out`] only
+/// reads records without one. None where no such bytes are known.
+fn condition_bytes(when: When) -> Option<Vec<u8>> {
+    match when {
+        // The key's own text, quoted: keys in the catalog are letters.
+        When::RequestHas(key) => Some(format!("\"{key}\"").into_bytes()),
+        When::TargetsGroup => Some(b"\"sg-".to_vec()),
+        When::Always | When::RequestMentionsGroups => None,
+    }
+}
+
 fn applies(when: When, v: &BorrowedValue<'_>) -> bool {
     let req = get(v, &["requestParameters"]);
     match when {
@@ -321,11 +352,20 @@ mod tests {
         let det = Detector::security_group_changes();
         let out = |d: &Detector, r: &str| d.rules_out(r.as_bytes());
         assert!(out(&det, r#"{"eventName":"DescribeSecurityGroups"}"#));
+        // A blind spot's name with its condition's bytes absent: nothing.
+        for nothing in [
+            r#"{"eventName":"ModifyInstanceAttribute","requestParameters":{"instanceType":{}}}"#,
+            r#"{"eventName":"CreateTags","requestParameters":{"resourcesSet":{"items":[{"resourceId":"i-1"}]}}}"#,
+        ] {
+            assert!(out(&det, nothing), "{nothing}");
+            assert_eq!(verdict(nothing), Verdict::Other, "{nothing}");
+        }
         for kept in [
             r#"{"eventName":"CreateSecurityGroup"}"#,
             r#"{"eventName":"ModifySecurityGroupRules"}"#,
-            r#"{"eventName":"ModifyInstanceAttribute"}"#,
-            r#"{"eventName":"CreateTags"}"#,
+            r#"{"eventName":"ModifyInstanceAttribute","requestParameters":{"groupSet":{}}}"#,
+            r#"{"eventName":"CreateTags","requestParameters":{"resourcesSet":{"items":[{"resourceId":"sg-1"}]}}}"#,
+            r#"{"eventName":"ModifyVpcEndpoint"}"#,
             r#"{"eventName":"X","eventName":"CreateSecurityGroup"}"#,
             r#"{"eventName":"C\u0072eateSecurityGroup"}"#,
         ] {
