@@ -11,6 +11,7 @@
 //! under other names ([`crate::cis::BLIND_SPOTS`]), which only a pattern naming
 //! them catches. The catalog itself is [`crate::cis`]'s.
 
+use memchr::memmem::Finder;
 use simd_json::prelude::*;
 use simd_json::BorrowedValue;
 
@@ -32,9 +33,10 @@ pub enum Verdict {
     Other,
 }
 
-/// An `eventName` that may make a record something, and the bytes such a
-/// record must also hold (None: it always may).
-type NameNeed = (Vec<u8>, Option<Vec<u8>>);
+/// An `eventName` that may make a record something, and a searcher for
+/// the bytes such a record must also hold (None: it always may). Built
+/// once: `memmem::find` would build a searcher for every candidate.
+type NameNeed = (Vec<u8>, Option<Finder<'static>>);
 
 /// Decides [`Verdict`]s and knows the literals a relevant record must hold.
 #[derive(Debug)]
@@ -113,11 +115,14 @@ impl Detector {
                 let spots = BLIND_SPOTS
                     .iter()
                     .map(|b| (b.name.as_bytes().to_vec(), condition_bytes(b.when)));
-                let mut all: Vec<NameNeed> = always.chain(spots).collect();
-                // A name needed unconditionally by anything is needed so.
-                all.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.is_some().cmp(&b.1.is_some())));
+                let mut all: Vec<_> = always.chain(spots).collect();
+                // A name needed unconditionally by anything is needed so:
+                // None sorts first and dedup keeps the first.
+                all.sort();
                 all.dedup_by(|later, first| later.0 == first.0);
-                all
+                all.into_iter()
+                    .map(|(n, must)| (n, must.map(|m| Finder::new(&m).into_owned())))
+                    .collect()
             });
         Detector {
             filters,
@@ -177,7 +182,7 @@ impl Detector {
             Ok(i) => names[i]
                 .1
                 .as_ref()
-                .is_some_and(|must| memchr::memmem::find(raw, must).is_none()),
+                .is_some_and(|must| must.find(raw).is_none()),
         }
     }
 
