@@ -272,14 +272,19 @@ fn required_names(e: &Expr) -> Option<Vec<String>> {
             Some(out)
         }
         Expr::And(b) => b.iter().find_map(required_names),
-        Expr::Cond(c) => match (&c.test, c.selector.steps.as_slice()) {
-            (Test::Cmp(CmpOp::Eq, Value::Text(g)), [Step::Key(k)])
-                if k == "eventName" && g.parts().len() == 1 =>
-            {
-                Some(vec![g.text().to_owned()])
-            }
-            _ => None,
-        },
+        Expr::Cond(c) => name_equality(c).map(|n| vec![n.to_owned()]),
+    }
+}
+
+/// The name a condition `$.eventName = Name` (no wildcard) compares with.
+fn name_equality(c: &ast::Cond) -> Option<&str> {
+    match (&c.test, c.selector.steps.as_slice()) {
+        (Test::Cmp(CmpOp::Eq, Value::Text(g)), [Step::Key(k)])
+            if k == "eventName" && g.parts().len() == 1 =>
+        {
+            Some(g.text())
+        }
+        _ => None,
     }
 }
 
@@ -287,11 +292,9 @@ fn collect_names(e: &Expr, out: &mut Vec<String>) {
     match e {
         Expr::Or(b) | Expr::And(b) => b.iter().for_each(|e| collect_names(e, out)),
         Expr::Cond(c) => {
-            if let (Test::Cmp(CmpOp::Eq, Value::Text(g)), [Step::Key(k)]) =
-                (&c.test, c.selector.steps.as_slice())
-            {
-                if k == "eventName" && g.parts().len() == 1 && !out.contains(&g.text().to_owned()) {
-                    out.push(g.text().to_owned());
+            if let Some(n) = name_equality(c) {
+                if !out.iter().any(|o| o == n) {
+                    out.push(n.to_owned());
                 }
             }
         }

@@ -63,7 +63,7 @@ impl Isa {
             let with = is_x86_feature_detected!("popcnt")
                 && is_x86_feature_detected!("pclmulqdq")
                 && is_x86_feature_detected!("bmi1");
-            if with && is_x86_feature_detected!("avx512bw") {
+            if with && is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512bw") {
                 return Isa::Avx512;
             }
             if with && is_x86_feature_detected!("avx2") {
@@ -75,8 +75,9 @@ impl Isa {
         Isa::Portable
     }
 
-    /// Every variant this CPU can run, widest first (for tests and benches).
-    pub fn available() -> Vec<Isa> {
+    /// Every variant this CPU can run, widest first.
+    #[cfg(test)]
+    fn available() -> Vec<Isa> {
         let all = [Isa::Avx512, Isa::Avx2, Isa::Sse2, Isa::Portable];
         let best = Isa::detect();
         let from = all.iter().position(|&i| i == best).unwrap_or(3);

@@ -49,7 +49,9 @@ impl Prefilter {
     /// `\u` escape. The caller vouches that the literals are sound (see the
     /// module doc). An empty list means every record is a candidate.
     pub fn new(literals: Vec<Vec<u8>>) -> Self {
-        let each = literals.len() < MEMMEM_MAX;
+        // The needles are the literals and `\u`.
+        let needles = literals.len() + 1;
+        let each = needles <= MEMMEM_MAX;
         Prefilter::with_searcher(literals, each)
     }
 
@@ -104,12 +106,11 @@ impl Prefilter {
                         f.find(&buf[from..to]).map(|i| from + i)
                     });
                 }
-                if finders.len() > 1 {
-                    let mut found = out.split_off(start);
-                    found.sort_unstable();
-                    found.dedup();
-                    out.append(&mut found);
-                }
+                // Each pass pushed in order; together they are merged.
+                let mut found = out.split_off(start);
+                found.sort_unstable();
+                found.dedup();
+                out.append(&mut found);
             }
         }
     }
