@@ -1,8 +1,10 @@
 //! A whole gzip object held in memory -> its inflated bytes, in one call to
 //! libdeflate.
 //!
-//! libdeflate inflates about twice as fast as zlib-rs through
-//! [`flate2::Decompress`] (see the README's per-stage table), but only
+//! libdeflate inflates faster than zlib-rs through [`flate2::Decompress`]
+//! (`cargo bench --bench scan -- inflate/`, one core: 1.31 against 1.00
+//! GiB/s; whole scans on the bench trail went from 1.38 to 1.1 CPU-s with
+//! this path: see the README's Performance section), but only
 //! whole buffers: it cannot stream, and it needs the inflated size up front.
 //! A CloudTrail object is one gzip member whose trailer (RFC 1952, ISIZE)
 //! gives that size, so most objects can take this path.
@@ -34,14 +36,14 @@ use libdeflate_sys::{
 };
 
 /// The largest inflated object read in one piece: larger ones are
-/// streamed. 128 MiB covers CloudTrail objects as delivered (a busy
-/// account's five minutes run to tens of MB) and the bench script's 85 MB
-/// object, and bounds what one worker holds for it.
+/// streamed. 128 MiB covers the bench script's 85 MB object with room to
+/// spare, and bounds what one worker holds for it.
 pub const MAX_INFLATED: usize = 128 << 20;
 
 /// The largest stored object read whole before inflating: larger ones are
-/// streamed. A third of [`MAX_INFLATED`]: CloudTrail JSON compresses about
-/// five times.
+/// streamed. About a third of [`MAX_INFLATED`]: the bench trail compresses
+/// 4.8 times (1,002 MB of JSON in 208 MB), so a whole-readable object is
+/// rarely refused for its stored size first.
 pub const MAX_STORED: usize = 40 << 20;
 
 /// The inflated size the last gzip trailer of `gz` claims (its ISIZE, the

@@ -4,9 +4,10 @@
 //! its tree ([`super::classify::Detector::rules_out`]).
 //!
 //! Most candidates are calls like `DescribeSecurityGroups`: the literal
-//! that made them candidates is in their name, and decoding them (about a
-//! tenth of a scan's CPU beyond inflating) only finds out that they are
-//! nothing.
+//! that made them candidates is in their name, and decoding them (11% of
+//! a scan's instructions before this rule, `valgrind --tool=callgrind`,
+//! one thread, 100 objects of the bench trail) only finds out that they
+//! are nothing.
 //!
 //! Why the answer is sound. In JSON text the bytes `"eventName"` followed
 //! by a colon can only be a key spelled without escapes: inside a string
