@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
 use std::process::Output;
 use std::sync::{Arc, Mutex};
 
@@ -15,7 +14,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
 use serde_json::Value;
 
-use crate::util::{ctreplay, gzip, testdata};
+use crate::util::{ctreplay, files_under, gzip, testdata};
 
 /// The S3 server's endpoint, from scripts/test.sh.
 fn endpoint() -> String {
@@ -82,28 +81,6 @@ fn bucket_with(name: &str, objects: Vec<(String, Vec<u8>)>) -> String {
         }
     });
     bucket
-}
-
-/// Every file under `root`, keyed by its path relative to `root`.
-fn files_under(root: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let key = p
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.push((key, std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out
 }
 
 /// Run ctreplay against the S3 server (or `via`, a proxy in front of it).

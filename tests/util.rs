@@ -106,3 +106,25 @@ pub fn times_and_names(list: &Value) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// Every file under `root`, keyed by its path relative to `root`.
+pub fn files_under(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let key = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push((key, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out
+}
