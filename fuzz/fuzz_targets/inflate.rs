@@ -1,8 +1,9 @@
 //! The two inflate paths: where libdeflate reads a whole object in one
 //! piece and zlib-rs streaming also reads it, they give the same bytes;
 //! and the one-shot path never claims more than the trailer's size.
-//! (libdeflate accepts a few malformed streams zlib-rs refuses; the path
-//! taken depends on the object only, so that is not a disagreement.)
+//! (Where only one of them accepts a malformed stream this says nothing:
+//! the path taken depends on the object only, so each object is still
+//! read one way.)
 //!
 //! Half the inputs are taken as they are; the other half are gzipped
 //! first and then have one byte changed, so that most of them are gzip

@@ -20,9 +20,10 @@
 //!
 //! Whether an object takes this path depends on the object alone (its
 //! sizes, against fixed limits), never on the thread count or on what
-//! other threads hold: libdeflate accepts a few malformed deflate streams
-//! that zlib-rs refuses (unused code symbols, for one), and the same object
-//! must be read the same way in every run.
+//! other threads hold: the two are separate implementations and nothing
+//! here shows they accept exactly the same malformed streams (the `inflate`
+//! fuzz target checks only that they agree where both succeed), and the
+//! same object must be read the same way in every run.
 //!
 //! This is the crate's one foreign call; the `unsafe` is here and nowhere
 //! else in the inflate path.
