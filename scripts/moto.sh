@@ -1,6 +1,7 @@
 # Sourced by scripts/test.sh and scripts/bench.sh: install moto's server
-# from PyPI into a virtualenv under target/ (once), start it on a free
-# loopback port, stop it when the calling script exits.
+# from PyPI into a virtualenv under target/ (once), start it (with
+# scripts/moto_ext.py's additions) on a free loopback port, stop it when
+# the calling script exits.
 #
 #   source scripts/moto.sh; start_moto LOGFILE   # sets MOTO_ENDPOINT, MOTO_PYTHON
 #
@@ -20,7 +21,9 @@ start_moto() {
   MOTO_PYTHON=$PWD/$MOTO_VENV/bin/python
   local port
   port=$("$MOTO_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$port" > "$log" 2>&1 &
+  # moto's server with the DescribeAlarmHistory answer moto lacks
+  # (scripts/moto_ext.py), two items a page so that the tests page.
+  CTREPLAY_MOTO_HISTORY_PAGE=${CTREPLAY_MOTO_HISTORY_PAGE:-2} "$MOTO_PYTHON" scripts/moto_ext.py -H 127.0.0.1 -p "$port" > "$log" 2>&1 &
   MOTO_PID=$!
   local previous
   previous=$(trap -p EXIT | sed -e "s/^trap -- '//" -e "s/' EXIT\$//")

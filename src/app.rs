@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 
 use ctreplay::audit;
+use ctreplay::aws::{self, bundle::Bundle};
 use ctreplay::cli::config;
 use ctreplay::cli::exit::Exit;
 use ctreplay::cli::{AuditArgs, Cli, Command, PresetsArgs, ScanArgs, SynthArgs, TestPatternArgs};
@@ -144,21 +145,74 @@ fn run_audit(args: AuditArgs) -> Result<Exit> {
     let input = &args.input;
     let sel = config::selection(input)?;
     let opts = config::scan_options(input)?;
-    let (inputs, not_exported) = config::audit_inputs(&args)?;
-    if let Some(h) = &args.history {
-        for n in not_exported {
-            eprintln!(
-                "ctreplay: {}: AlarmHistoryItems name alarm {:?}, which {} does not hold; its items are not judged",
-                h.display(),
-                sanitize(&n),
-                args.alarms
-                    .as_deref()
-                    .map_or("the alarms export".into(), |a| a.display().to_string())
+    let assumptions = config::assumptions(&args)?;
+    let aws_opts = config::aws_options(&args, &assumptions)?;
+    let (inputs, paths, bucket_region) = if args.aws || args.evidence.is_some() {
+        let bundle = match &args.evidence {
+            Some(dir) => Bundle::read(dir).context("reading the evidence bundle")?,
+            None => {
+                if !input.quiet {
+                    eprintln!("ctreplay: reading the deployed configuration from AWS");
+                }
+                let b = aws::calls::collect(&aws_opts, chrono::Utc::now())
+                    .context("starting the AWS client")?;
+                if let Some(dir) = &args.save_evidence {
+                    b.write(dir).context("saving the evidence")?;
+                }
+                b
+            }
+        };
+        let deployed =
+            aws::deployed::read(&bundle, args.trail.as_deref()).context("reading the evidence")?;
+        if let (Some(want), None) = (&args.trail, &deployed.trail) {
+            let listed: Vec<&str> = deployed.trails.iter().map(|t| t.arn.as_str()).collect();
+            bail!(
+                "--trail {}: no such trail; the account lists {}",
+                sanitize(want),
+                if listed.is_empty() {
+                    "none".to_owned()
+                } else {
+                    sanitize(&listed.join(", ")).into_owned()
+                }
             );
         }
-    }
-    let assumptions = config::assumptions(&args)?;
-    let source = config::source(input)?;
+        for why in &deployed.unreadable {
+            eprintln!("ctreplay: {}", sanitize(why));
+        }
+        let trail = deployed.trail.clone();
+        let inputs = audit::deployment::inputs(&bundle, deployed, config::benchmark(&args)?);
+        let mut paths = input.paths.clone();
+        if paths.is_empty() {
+            let Some(url) = trail.as_ref().and_then(config::trail_url) else {
+                bail!("no PATH given and no trail with an S3 bucket was found to read: name the logs' folder or s3:// URL");
+            };
+            if !input.quiet {
+                eprintln!(
+                    "ctreplay: reading trail {}'s logs at {}",
+                    sanitize(&trail.as_ref().map_or(String::new(), |t| t.name.clone())),
+                    sanitize(&url.display().to_string())
+                );
+            }
+            paths.push(url);
+        }
+        (inputs, paths, trail.map(|t| t.home_region))
+    } else {
+        let (inputs, not_exported) = config::audit_inputs(&args)?;
+        if let Some(h) = &args.history {
+            for n in not_exported {
+                eprintln!(
+                    "ctreplay: {}: AlarmHistoryItems name alarm {:?}, which {} does not hold; its items are not judged",
+                    h.display(),
+                    sanitize(&n),
+                    args.alarms
+                        .as_deref()
+                        .map_or("the alarms export".into(), |a| a.display().to_string())
+                );
+            }
+        }
+        (inputs, input.paths.clone(), None)
+    };
+    let source = config::source_of(input, &paths, bucket_region.as_deref())?;
     let quiet = input.quiet;
     let started = Instant::now();
     let bar = Bar::new(quiet);

@@ -13,7 +13,8 @@
 //! - [`alarm`] is the one alarm model: the state machine, replayed minute
 //!   by minute ([`alarm::estimate`] is the scan's quick use of it);
 //! - [`audit`] rebuilds what was deployed when from [`exports`] and
-//!   CloudTrail, replays the alarm and judges the deployed one;
+//!   CloudTrail, replays the alarm and judges the deployed one; [`aws`]
+//!   reads what is deployed from AWS and keeps it as evidence;
 //! - [`time`] reads every time dialect; [`progress`] shows the scan going;
 //! - [`testpattern`] is `test-metric-filter` offline; [`synth`] writes
 //!   realistic synthetic trails for tests and benchmarks;
@@ -26,6 +27,7 @@
 
 pub mod alarm;
 pub mod audit;
+pub mod aws;
 pub mod cis;
 pub mod cli;
 pub mod coverage;

@@ -2,11 +2,7 @@
 //! started by scripts/test.sh). Without the server these tests fail and say
 //! how to start it; they never skip.
 
-use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::process::Output;
-use std::sync::{Arc, Mutex};
 
 use assert_cmd::Command;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
@@ -14,10 +10,11 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
 use serde_json::Value;
 
+use crate::proxy::{Proxy, Reply, Request};
 use crate::util::{ctreplay, files_under, gzip, testdata};
 
 /// The S3 server's endpoint, from scripts/test.sh.
-fn endpoint() -> String {
+pub fn endpoint() -> String {
     std::env::var("CTREPLAY_TEST_S3_ENDPOINT").unwrap_or_else(|_| {
         panic!(
             "the S3 tests need an S3-compatible server: run `bash scripts/test.sh`, which installs and \
@@ -349,122 +346,6 @@ fn corrupt_objects_are_reported_by_key_and_the_scan_goes_on() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not gzip"));
 }
 
-/// A fault-injecting HTTP proxy in front of the S3 server: `rule` may answer
-/// a request itself (method, path) instead of forwarding it.
-struct Proxy {
-    url: String,
-    seen: Arc<Mutex<BTreeMap<String, u64>>>,
-}
-
-type Rule = dyn Fn(&str, &str, u64) -> Option<(u16, &'static str, &'static str)> + Send + Sync;
-
-impl Proxy {
-    fn start(rule: Box<Rule>) -> Proxy {
-        let upstream = endpoint().trim_start_matches("http://").to_owned();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let seen = Arc::new(Mutex::new(BTreeMap::new()));
-        let rule: Arc<Rule> = Arc::from(rule);
-        let seen2 = Arc::clone(&seen);
-        std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                let Ok(conn) = conn else { continue };
-                let (rule, seen, upstream) =
-                    (Arc::clone(&rule), Arc::clone(&seen2), upstream.clone());
-                std::thread::spawn(move || {
-                    let _ = serve(conn, &upstream, &*rule, &seen);
-                });
-            }
-        });
-        Proxy { url, seen }
-    }
-
-    fn count(&self, path_part: &str) -> u64 {
-        self.seen
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(p, _)| p.contains(path_part))
-            .map(|(_, n)| n)
-            .sum()
-    }
-}
-
-/// One request per connection: read it, answer or forward it with
-/// `Connection: close`, copy the answer back.
-fn serve(
-    mut c: TcpStream,
-    upstream: &str,
-    rule: &Rule,
-    seen: &Mutex<BTreeMap<String, u64>>,
-) -> std::io::Result<()> {
-    let mut req = Vec::new();
-    let mut buf = [0u8; 8192];
-    let head_end = loop {
-        let n = c.read(&mut buf)?;
-        if n == 0 {
-            return Ok(());
-        }
-        req.extend_from_slice(&buf[..n]);
-        if let Some(i) = req.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&req[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let first = lines.next().unwrap_or_default().to_owned();
-    let mut parts = first.split(' ');
-    let (method, path) = (
-        parts.next().unwrap_or("").to_owned(),
-        parts.next().unwrap_or("").to_owned(),
-    );
-    let len: usize = lines
-        .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse().ok())
-        .unwrap_or(0);
-    while req.len() < head_end + len {
-        let n = c.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        req.extend_from_slice(&buf[..n]);
-    }
-    let nth = {
-        let mut s = seen.lock().unwrap();
-        let e = s.entry(format!("{method} {path}")).or_insert(0);
-        *e += 1;
-        *e
-    };
-    if let Some((status, code, reason)) = rule(&method, &path, nth) {
-        let body = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{reason}</Message></Error>");
-        write!(c, "HTTP/1.1 {status} {reason}\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())?;
-        return Ok(());
-    }
-    let mut up = TcpStream::connect(upstream)?;
-    let rewritten: String = head
-        .split("\r\n")
-        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
-        .collect::<Vec<_>>()
-        .join("\r\n");
-    let rewritten = rewritten.trim_end_matches("\r\n").to_owned() + "\r\nConnection: close\r\n\r\n";
-    up.write_all(rewritten.as_bytes())?;
-    up.write_all(&req[head_end..])?;
-    // Copy the answer, marking it `Connection: close`.
-    let mut resp = Vec::new();
-    up.read_to_end(&mut resp)?;
-    if let Some(i) = resp.windows(4).position(|w| w == b"\r\n\r\n") {
-        let head = String::from_utf8_lossy(&resp[..i]).into_owned();
-        let head: Vec<&str> = head
-            .split("\r\n")
-            .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
-            .collect();
-        c.write_all(format!("{}\r\nConnection: close\r\n\r\n", head.join("\r\n")).as_bytes())?;
-        c.write_all(&resp[i + 4..])?;
-    }
-    Ok(())
-}
-
 fn day_objects() -> Vec<(String, Vec<u8>)> {
     (0..6)
         .map(|i| {
@@ -482,19 +363,30 @@ fn throttling_is_retried_and_a_vanished_key_is_reported() {
     let url = format!("s3://{bucket}/");
     let direct = json_of(&run_s3(&["scan", "-f", "json", &url], None));
     let b2 = bucket.clone();
-    let proxy = Proxy::start(Box::new(move |method, path, nth| {
-        let object_get = method == "GET" && path.starts_with(&format!("/{b2}/AWSLogs"));
-        if object_get && path.contains("_vanish") {
-            return Some((404, "NoSuchKey", "The specified key does not exist."));
-        }
-        // The first two attempts at every object, and at the first listing
-        // page, are throttled.
-        let list = method == "GET" && path.contains("list-type=2");
-        if (object_get || list) && nth <= 2 {
-            return Some((503, "SlowDown", "Please reduce your request rate."));
-        }
-        None
-    }));
+    let proxy = Proxy::start(
+        endpoint(),
+        Box::new(move |r: &Request| {
+            let object_get = r.method == "GET" && r.path.starts_with(&format!("/{b2}/AWSLogs"));
+            if object_get && r.path.contains("_vanish") {
+                return Some(Reply::s3_error(
+                    404,
+                    "NoSuchKey",
+                    "The specified key does not exist.",
+                ));
+            }
+            // The first two attempts at every object, and at the first listing
+            // page, are throttled.
+            let list = r.method == "GET" && r.path.contains("list-type=2");
+            if (object_get || list) && r.nth <= 2 {
+                return Some(Reply::s3_error(
+                    503,
+                    "SlowDown",
+                    "Please reduce your request rate.",
+                ));
+            }
+            None
+        }),
+    );
     let out = run_s3(&["scan", "-f", "json", &url], Some(&proxy.url));
     assert_eq!(
         out.status.code(),
@@ -538,9 +430,10 @@ fn fatal_s3_errors_end_the_scan_with_one_message() {
     assert_eq!(err.lines().count(), 1, "{err}");
 
     let bucket = bucket_with("denied", day_objects());
-    let proxy = Proxy::start(Box::new(|_, _, _| {
-        Some((403, "AccessDenied", "Access Denied"))
-    }));
+    let proxy = Proxy::start(
+        endpoint(),
+        Box::new(|_: &Request| Some(Reply::s3_error(403, "AccessDenied", "Access Denied"))),
+    );
     let out = run_s3(&["scan", &format!("s3://{bucket}/")], Some(&proxy.url));
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);

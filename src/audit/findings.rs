@@ -121,6 +121,18 @@ kinds! {
     DimensionsMismatch => "dimensions_mismatch",
     /// The filter publishes zero or less per event.
     MetricValueNotPositive => "metric_value_not_positive",
+    /// No trail delivers to CloudWatch Logs (from DescribeTrails).
+    NoTrailToLogGroup => "no_trail_to_log_group",
+    /// The trail is not logging (from GetTrailStatus).
+    TrailNotLogging => "trail_not_logging",
+    /// The trail's selectors leave out write management events (from
+    /// GetEventSelectors).
+    TrailSkipsManagementWrites => "trail_skips_management_writes",
+    /// The trail logs one region.
+    TrailSingleRegion => "trail_single_region",
+    /// An alarm's SNS topic has no confirmed subscription (from
+    /// ListSubscriptionsByTopic).
+    TopicWithoutSubscriber => "topic_without_subscriber",
 }
 
 impl fmt::Display for FindingKind {

@@ -19,6 +19,7 @@
 //! Nothing here prints: [`crate::report::audit`] writes the result.
 
 pub mod checks;
+pub mod deployment;
 pub mod findings;
 pub mod matching;
 pub mod model;
@@ -137,6 +138,16 @@ pub struct Inputs {
     pub defaulted: bool,
     /// The benchmark judged against.
     pub benchmark: cis::Benchmark,
+    /// What reading the deployed configuration could not tell (a call
+    /// denied or failed): each is a reason the verdict is not `covered`.
+    pub unknown: Vec<String>,
+    /// The filters or alarms themselves could not be read, so the
+    /// recommended ones were replayed: only findings AWS's own answers
+    /// support (a trail not logging) can make the verdict `gaps`; else it
+    /// is `inconclusive`.
+    pub config_unknown: bool,
+    /// The trail, topics and evidence, when read from AWS.
+    pub deployment: Option<deployment::Deployment>,
 }
 
 impl Inputs {
@@ -185,6 +196,9 @@ impl Inputs {
             defaulted: true,
             benchmark: cis::benchmark(cis::DEFAULT_BENCHMARK)
                 .expect("the default benchmark exists"),
+            unknown: Vec::new(),
+            config_unknown: false,
+            deployment: None,
         }
     }
 }
@@ -418,6 +432,10 @@ pub struct AuditScope {
     /// Alarms the history names that the alarm export does not hold:
     /// their items are not judged.
     pub alarms_not_judged: Vec<NotJudged>,
+    /// The configuration as read from AWS (`--aws`, `--evidence`): the
+    /// evidence bundle, the trail followed, the SNS topics.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<deployment::Deployment>,
 }
 
 /// An alarm of the history that is not judged.
@@ -905,7 +923,19 @@ fn judge_scope(audit: &mut Audit, inputs: &Inputs, foreign: &[(String, String)],
             (Some(_), Some(_), None) => {}
         }
     }
-    audit.verdict = if audit.summary.gaps > 0 {
+    reasons.extend(inputs.unknown.iter().cloned());
+    // With the configuration unread, the findings about it are the
+    // recommended one's: only AWS's own answers can show a gap.
+    let gaps = if inputs.config_unknown {
+        audit
+            .findings
+            .iter()
+            .filter(|f| f.severity.is_gap() && deployment::is_deployment_kind(f.kind))
+            .count() as u64
+    } else {
+        audit.summary.gaps
+    };
+    audit.verdict = if gaps > 0 {
         Verdict::Gaps
     } else if !reasons.is_empty() {
         Verdict::Inconclusive
@@ -975,6 +1005,10 @@ fn assemble(
     );
     let mut findings = Vec::new();
 
+    // What AWS said of the trail and the topics.
+    if let Some(d) = &inputs.deployment {
+        findings.extend(deployment::findings(d, &inputs.alarms));
+    }
     // Configuration.
     if !inputs.defaulted {
         let mut any_catching = false;
@@ -1405,6 +1439,7 @@ fn assemble(
             })
             .collect(),
         alarms_not_judged: not_judged(inputs, model),
+        deployment: inputs.deployment.clone(),
     };
     Audit {
         verdict: Verdict::Covered,

@@ -4,10 +4,12 @@
 //! before `--until`, `--threads` at least 1) live here; single values are
 //! checked while parsing ([`super::values`], [`crate::time`]).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{AuditArgs, Input, PatternArgs};
 use crate::audit::{Assumptions, Inputs};
+use crate::aws::calls::AwsOptions;
+use crate::aws::deployed::Trail;
 use crate::exports::{alarms, history, metric_filters, ExportError};
 use crate::filter::{presets, Filter, PatternError};
 use crate::scan::ScanOptions;
@@ -94,15 +96,34 @@ pub fn scan_options(input: &Input) -> Result<ScanOptions, ConfigError> {
 /// The source the paths name: local files and folders, or `s3://` URLs
 /// of one bucket (not both).
 pub fn source(input: &Input) -> Result<Box<dyn Source>, ConfigError> {
+    source_of(input, &input.paths, None)
+}
+
+/// The source `paths` name, reached with `input`'s S3 options; a bucket
+/// in `bucket_region` unless --bucket-region says otherwise.
+pub fn source_of(
+    input: &Input,
+    paths: &[PathBuf],
+    bucket_region: Option<&str>,
+) -> Result<Box<dyn Source>, ConfigError> {
+    if paths.is_empty() {
+        return Err(usage(
+            "no PATH given: name the log files, folders or s3:// URLs to read",
+        ));
+    }
     let mut urls = Vec::new();
-    for p in &input.paths {
+    for p in paths {
         if let Some(u) = p.to_str().and_then(S3Url::parse) {
             urls.push(u.map_err(ConfigError::Usage)?);
         }
     }
     match urls.len() {
-        0 => Ok(Box::new(LocalSource::new(input.paths.clone()))),
-        n if n == input.paths.len() => Ok(Box::new(S3Source::new(urls, s3_options(input))?)),
+        0 => Ok(Box::new(LocalSource::new(paths.to_vec()))),
+        n if n == paths.len() => {
+            let mut opts = s3_options(input);
+            opts.region = opts.region.or(bucket_region.map(str::to_owned));
+            Ok(Box::new(S3Source::new(urls, opts)?))
+        }
         _ => Err(usage("S3 URLs and local paths cannot be mixed in one scan")),
     }
 }
@@ -207,7 +228,7 @@ pub fn audit_inputs(args: &AuditArgs) -> Result<(Inputs, Vec<String>), ConfigErr
                 },
                 history: None,
                 defaulted: false,
-                benchmark: Inputs::recommended().benchmark,
+                ..Inputs::recommended()
             },
             (None, Some(_)) => return Err(usage(
                 "--alarms needs --metric-filters: the filters say which metric an alarm watches",
@@ -228,7 +249,20 @@ pub fn audit_inputs(args: &AuditArgs) -> Result<(Inputs, Vec<String>), ConfigErr
         }
         None => None,
     };
-    let benchmark = crate::cis::benchmark(&args.benchmark).ok_or_else(|| {
+    let benchmark = benchmark(args)?;
+    Ok((
+        Inputs {
+            history,
+            benchmark,
+            ..inputs
+        },
+        unknown,
+    ))
+}
+
+/// The benchmark `--benchmark` names.
+pub fn benchmark(args: &AuditArgs) -> Result<crate::cis::Benchmark, ConfigError> {
+    crate::cis::benchmark(&args.benchmark).ok_or_else(|| {
         usage(format!(
             "unknown benchmark {:?}; one of {}",
             args.benchmark,
@@ -238,15 +272,44 @@ pub fn audit_inputs(args: &AuditArgs) -> Result<(Inputs, Vec<String>), ConfigErr
                 .collect::<Vec<_>>()
                 .join(", ")
         ))
-    })?;
-    Ok((
-        Inputs {
-            history,
-            benchmark,
-            ..inputs
-        },
-        unknown,
-    ))
+    })
+}
+
+/// How `audit --aws` reaches AWS, and the alarm history it asks for: from
+/// a day before --since (the state the alarm was in when the logs start)
+/// to past --until by the longest delivery delay, evaluation lag and match
+/// window (the transitions the last changes cause).
+pub fn aws_options(args: &AuditArgs, a: &Assumptions) -> Result<AwsOptions, ConfigError> {
+    if args.trail.is_some() && !args.aws && args.evidence.is_none() {
+        return Err(usage("--trail needs --aws or --evidence"));
+    }
+    let input = &args.input;
+    let reach = a.delivery_delay_range_seconds.1
+        + a.evaluation_lag_range_seconds.1
+        + a.match_window_seconds;
+    Ok(AwsOptions {
+        profile: input.profile.clone(),
+        endpoint_url: input.endpoint_url.clone(),
+        discovery_region: None,
+        max_attempts: input.s3_max_attempts.max(1),
+        trail: args.trail.clone(),
+        history_from: input.since.map(|t| t - chrono::Duration::days(1)),
+        history_to: input.until.map(|t| t + chrono::Duration::seconds(reach)),
+    })
+}
+
+/// The `s3://` URL of a trail's logs (`bucket/prefix/AWSLogs/`).
+pub fn trail_url(trail: &Trail) -> Option<PathBuf> {
+    let bucket = trail.bucket.as_deref()?;
+    let prefix = trail
+        .prefix
+        .as_deref()
+        .map(|p| p.trim_matches('/'))
+        .filter(|p| !p.is_empty());
+    Some(PathBuf::from(match prefix {
+        Some(p) => format!("s3://{bucket}/{p}/AWSLogs/"),
+        None => format!("s3://{bucket}/AWSLogs/"),
+    }))
 }
 
 /// The replay and matching assumptions.

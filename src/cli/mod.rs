@@ -72,8 +72,10 @@ pub struct PatternArgs {
 /// What to read and how: shared by `scan` and `audit`.
 #[derive(Debug, Args)]
 pub struct Input {
-    /// Files and folders to scan (folders are walked for *.json.gz and *.json).
-    #[arg(required = true, value_name = "PATH")]
+    /// Files, folders (walked for *.json.gz and *.json) or s3://bucket/prefix
+    /// URLs to read; `audit --aws` or `--evidence` without one reads the
+    /// discovered trail's bucket.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
     /// Only events at or after this time (RFC 3339, or a date = midnight UTC).
@@ -134,7 +136,8 @@ pub struct Input {
     )]
     pub bucket_region: Option<String>,
 
-    /// Named AWS profile (default: AWS_PROFILE, then default).
+    /// Named AWS profile, for S3 and every --aws call (default:
+    /// AWS_PROFILE, then default).
     #[arg(
         long,
         value_name = "NAME",
@@ -142,7 +145,9 @@ pub struct Input {
     )]
     pub profile: Option<String>,
 
-    /// S3-compatible endpoint, e.g. http://127.0.0.1:9000.
+    /// Endpoint for every AWS service called (S3, and with --aws also
+    /// CloudTrail, CloudWatch, CloudWatch Logs, SNS and STS), e.g. an
+    /// S3-compatible server or moto at http://127.0.0.1:5000.
     #[arg(
         long,
         value_name = "URL",
@@ -217,6 +222,37 @@ pub struct AuditArgs {
     /// `aws cloudwatch describe-alarm-history` export (needs --alarms).
     #[arg(long, value_name = "FILE", requires = "alarms")]
     pub history: Option<PathBuf>,
+
+    /// Read the deployed configuration from AWS with the standard
+    /// credentials (env, profile, SSO, IMDS): the trail and its log group,
+    /// the metric filters, the alarms, their history and SNS topics. The
+    /// calls are read-only (README, Permissions).
+    #[arg(long, conflicts_with_all = ["metric_filters", "alarms", "history", "evidence"], help_heading = "Deployed configuration from AWS")]
+    pub aws: bool,
+
+    /// With --aws: keep every response, in the AWS CLI's JSON shape, and a
+    /// manifest with their SHA-256 in DIR (new or empty).
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "aws",
+        help_heading = "Deployed configuration from AWS"
+    )]
+    pub save_evidence: Option<PathBuf>,
+
+    /// Replay offline from a bundle saved with --save-evidence: the same
+    /// report as the run that saved it.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["metric_filters", "alarms", "history"], help_heading = "Deployed configuration from AWS")]
+    pub evidence: Option<PathBuf>,
+
+    /// With --aws or --evidence: follow this trail (name or ARN) rather
+    /// than the one that best feeds a log group.
+    #[arg(
+        long,
+        value_name = "NAME",
+        help_heading = "Deployed configuration from AWS"
+    )]
+    pub trail: Option<String>,
 
     /// Delay from eventTime to the datapoint (CloudTrail's delivery to
     /// CloudWatch Logs, about 5 minutes).

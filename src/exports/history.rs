@@ -135,12 +135,19 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Result<Vec<Item>, ExportError> {
             summary: raw.history_summary,
         });
     }
+    sort(&mut out);
+    Ok(out)
+}
+
+/// Sort items by time, a configuration change before the transition it
+/// causes and a transition before its action (stable: equal items keep
+/// their order).
+pub fn sort(items: &mut [Item]) {
     let rank = |k: &Kind| match k {
         Kind::Configuration => 0,
         Kind::StateUpdate { .. } => 1,
         Kind::Action { .. } => 2,
         Kind::Other => 3,
     };
-    out.sort_by(|a, b| a.time.cmp(&b.time).then(rank(&a.kind).cmp(&rank(&b.kind))));
-    Ok(out)
+    items.sort_by(|a, b| a.time.cmp(&b.time).then(rank(&a.kind).cmp(&rank(&b.kind))));
 }
