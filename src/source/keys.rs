@@ -89,6 +89,25 @@ fn is_region(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// Whether `path` lies inside the CloudTrail key layout: a `CloudTrail`,
+/// `CloudTrail-Digest` or `CloudTrail-Insight` folder followed by
+/// `REGION/YYYY/MM/DD/` and the file
+/// (<https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-find-log-files.html>).
+/// An object there is always read: breaking one must not hide it.
+pub fn in_layout(path: &str) -> bool {
+    let parts: Vec<&str> = path.split(['/', '\\']).collect();
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    parts.windows(6).any(|w| {
+        matches!(
+            w[0],
+            "CloudTrail" | "CloudTrail-Digest" | "CloudTrail-Insight"
+        ) && !w[1].is_empty()
+            && digits(w[2], 4)
+            && digits(w[3], 2)
+            && digits(w[4], 2)
+    })
+}
+
 impl KeyInfo {
     /// Read what a path or key says. Unrecognised layouts give a `Log` with
     /// nothing known, which is never pruned.
@@ -184,6 +203,9 @@ pub enum SkipReason {
     OutOfRange,
     /// Its key names an account or region that was not asked for.
     NotSelected,
+    /// Found by a folder walk outside the key layout, and not a CloudTrail
+    /// file (an export, a manifest).
+    NotCloudTrail,
 }
 
 impl SkipReason {
@@ -194,6 +216,7 @@ impl SkipReason {
             SkipReason::Insight => "insight",
             SkipReason::OutOfRange => "out_of_range",
             SkipReason::NotSelected => "not_selected",
+            SkipReason::NotCloudTrail => "not_cloudtrail",
         }
     }
 }

@@ -4,12 +4,19 @@
 //! copies are often assembled from links. A directory that links back to
 //! one of its own ancestors is reported once as a symlink loop and not
 //! entered; a directory reached twice by different links is listed once.
+//!
+//! A file a walk finds outside the CloudTrail key layout whose first bytes
+//! show it is not a CloudTrail file (an export, an evidence manifest, the
+//! synth manifest) is skipped and counted (`not_cloudtrail`), not reported
+//! as unreadable; one inside the layout, or named on the command line, is
+//! always read.
 
 use std::collections::HashSet;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use super::keys::SkipReason;
 use super::{
     KeyInfo, Listed, ListingError, Location, ObjectRef, Objects, OpenError, Opened, Selection,
     Source, SourceError,
@@ -45,6 +52,11 @@ impl Source for LocalSource {
             errors: listing.errors,
             ..Listed::default()
         };
+        if listing.not_cloudtrail > 0 {
+            listed
+                .skipped
+                .insert(SkipReason::NotCloudTrail, listing.not_cloudtrail);
+        }
         progress.listed(
             listing.objects.len() as u64,
             listing.objects.iter().map(|o| o.size).sum(),
@@ -109,6 +121,75 @@ struct Listing {
     objects: Vec<ObjectRef>,
     /// Paths that could not be listed.
     errors: Vec<ListingError>,
+    /// Files outside the key layout that are not CloudTrail files.
+    not_cloudtrail: u64,
+}
+
+/// First keys of the files CloudTrail writes: log files, and digest files
+/// (<https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-digest-file-structure.html>),
+/// which the scan recognises whole and counts as digests.
+const CLOUDTRAIL_FIRST_KEYS: [&[u8]; 7] = [
+    b"Records",
+    b"awsAccountId",
+    b"digestStartTime",
+    b"digestEndTime",
+    b"digestS3Bucket",
+    b"digestS3Object",
+    b"logFiles",
+];
+
+/// Bytes looked at to tell a CloudTrail file from another JSON file.
+const PEEK: usize = 4096;
+
+/// Whether `path` is positively not a CloudTrail log file: its (inflated)
+/// start is JSON that is not an object whose first key is `"Records"`
+/// (how every CloudTrail log file starts,
+/// <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-examples.html>),
+/// or it is empty. False whenever that cannot be told (unreadable, a gzip
+/// stream that does not inflate): the scan then reads it and says why.
+fn not_cloudtrail(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(f) = File::open(path) else {
+        return false;
+    };
+    let mut head = Vec::with_capacity(PEEK);
+    if f.take(PEEK as u64).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    let text = if head.starts_with(&[0x1f, 0x8b]) {
+        let Ok(f) = File::open(path) else {
+            return false;
+        };
+        let mut out = Vec::with_capacity(PEEK);
+        let mut gz = flate2::read::MultiGzDecoder::new(f).take(PEEK as u64);
+        if gz.read_to_end(&mut out).is_err() && out.is_empty() {
+            return false;
+        }
+        out
+    } else {
+        head
+    };
+    let rest = text.trim_ascii_start();
+    if rest.starts_with(b"[") {
+        // A JSON array: a `--query` export, never a log file.
+        return true;
+    }
+    let Some(inner) = rest.strip_prefix(b"{") else {
+        // Empty, or not JSON: read, and reported if unreadable.
+        return false;
+    };
+    let inner = inner.trim_ascii_start();
+    if inner.starts_with(b"}") {
+        return true;
+    }
+    // The first key, when it is plain and whole inside the peek.
+    let Some(key) = inner.strip_prefix(b"\"") else {
+        return false;
+    };
+    match memchr::memchr2(b'"', b'\\', key) {
+        Some(i) if key[i] == b'"' => !CLOUDTRAIL_FIRST_KEYS.contains(&&key[..i]),
+        _ => false,
+    }
 }
 
 /// File names a folder walk picks up.
@@ -240,7 +321,11 @@ fn walk(
                 .file_name()
                 .is_some_and(|n| wanted(&n.to_string_lossy()))
         {
-            push_file(&child, &meta, listing);
+            if !super::keys::in_layout(&child.to_string_lossy()) && not_cloudtrail(&child) {
+                listing.not_cloudtrail += 1;
+            } else {
+                push_file(&child, &meta, listing);
+            }
         }
     }
     ancestors.pop();
@@ -249,6 +334,67 @@ fn walk(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_outside_the_layout_that_are_not_cloudtrail_are_skipped_and_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let day = root.join("AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/02");
+        fs::create_dir_all(&day).unwrap();
+        let gz = |b: &[u8]| {
+            use std::io::Write;
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(b).unwrap();
+            e.finish().unwrap()
+        };
+        // Skipped: exports, a bare list, an empty object, a gzipped export.
+        fs::write(root.join("filters.json"), br#"{"metricFilters": []}"#).unwrap();
+        fs::write(root.join("list.json"), b" [1]").unwrap();
+        fs::write(root.join("empty-object.json"), b"{ }").unwrap();
+        fs::write(
+            root.join("history.json.gz"),
+            gz(br#"{"AlarmHistoryItems":[]}"#),
+        )
+        .unwrap();
+        // Read: a flat CloudTrail copy, junk, an escaped first key, a bad
+        // gzip, and anything inside the layout.
+        fs::write(root.join("flat.json.gz"), gz(br#"{"Records":[]}"#)).unwrap();
+        fs::write(root.join("digest.json.gz"), gz(br#"{"awsAccountId":"1"}"#)).unwrap();
+        fs::write(root.join("junk.json"), b"not json").unwrap();
+        fs::write(root.join("escaped.json"), br#"{"\u0052ecords":[]}"#).unwrap();
+        fs::write(root.join("bad.json.gz"), [0x1f, 0x8b, 0, 0]).unwrap();
+        fs::write(day.join("export.json"), br#"{"metricFilters": []}"#).unwrap();
+        let listing = list(&[root.to_path_buf()]).unwrap();
+        let names: Vec<String> = listing
+            .objects
+            .iter()
+            .map(|o| match &o.location {
+                Location::File(p) => p.file_name().unwrap().to_string_lossy().into_owned(),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "export.json",
+                "bad.json.gz",
+                "digest.json.gz",
+                "escaped.json",
+                "flat.json.gz",
+                "junk.json"
+            ]
+        );
+        assert_eq!(listing.not_cloudtrail, 4);
+        // Named on the command line: read, whatever it holds.
+        let listing = list(&[root.join("filters.json")]).unwrap();
+        assert_eq!((listing.objects.len(), listing.not_cloudtrail), (1, 0));
+        assert!(crate::source::keys::in_layout(
+            &day.join("x.json.gz").to_string_lossy()
+        ));
+        assert!(!crate::source::keys::in_layout(
+            "AWSLogs/111122223333/CloudTrail/eu-west-1/x.json.gz"
+        ));
+    }
 
     #[test]
     fn walks_sorted_and_survives_symlink_loops() {
