@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command from the README: formatting, lints, every test (the S3
-# ones against a local moto server this script installs, starts and stops),
-# and a check that the benches still build.
+# and --aws ones against a local moto server this script installs, starts
+# and stops; the benches are built and run once by --all-targets), and a
+# check that the fuzz targets still build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,23 +20,28 @@ export CTREPLAY_TEST_S3_ENDPOINT="$MOTO_ENDPOINT"
 echo "== S3 test server (moto) at $CTREPLAY_TEST_S3_ENDPOINT"
 
 df -h . | sed 's/^/== disk: /'
-echo "== cargo fmt --check"
-cargo fmt --all -- --check
-echo "== cargo clippy"
-cargo clippy --all-targets --locked -- -D warnings
-echo "== cargo test"
-cargo test --locked --all-targets
-echo "== cargo bench --no-run"
-cargo bench --locked --no-run
+# Each step says how long it took (CI must stay well under its 60 minutes).
+step() {
+  local name=$1 start=$SECONDS
+  shift
+  echo "== $name"
+  "$@"
+  echo "== $name: $((SECONDS - start)) s"
+}
+step "cargo fmt --check" cargo fmt --all -- --check
+step "cargo clippy" cargo clippy --all-targets --locked -- -D warnings
+# --all-targets builds the benches too (in the test profile, and runs each
+# criterion bench once), so no separate `cargo bench --no-run`: that was a
+# third build of the whole tree, with fat LTO.
+step "cargo test" cargo test --locked --all-targets
 
 # The fuzz targets (fuzz/, run with cargo-fuzz) must keep building; they
 # need a nightly toolchain, and nothing above needs them.
 if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
-  echo "== fuzz targets build (nightly)"
-  cargo +nightly fmt --manifest-path fuzz/Cargo.toml --all -- --check
+  step "fuzz fmt (nightly)" cargo +nightly fmt --manifest-path fuzz/Cargo.toml --all -- --check
   # `check`, not `build`: type-checking the targets is what this step is for,
   # and a second debug build of every dependency once filled CI's disk.
-  cargo +nightly check --locked --manifest-path fuzz/Cargo.toml --target-dir target/fuzz-check
+  step "fuzz targets check (nightly)" cargo +nightly check --locked --manifest-path fuzz/Cargo.toml --target-dir target/fuzz-check
   rm -rf target/fuzz-check
 else
   echo "== fuzz targets: no nightly toolchain, not built"

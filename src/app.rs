@@ -151,6 +151,9 @@ fn run_audit(args: AuditArgs) -> Result<Exit> {
         let bundle = match &args.evidence {
             Some(dir) => Bundle::read(dir).context("reading the evidence bundle")?,
             None => {
+                if let Some(dir) = &args.save_evidence {
+                    aws::bundle::ensure_empty(dir).context("--save-evidence")?;
+                }
                 if !input.quiet {
                     eprintln!("ctreplay: reading the deployed configuration from AWS");
                 }

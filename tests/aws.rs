@@ -274,6 +274,11 @@ fn json_of(out: &Output) -> Value {
     })
 }
 
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
 /// The bundle's file for `action`.
 fn evidence_file(dir: &Path, action: &str) -> String {
     let manifest: Value =
@@ -353,6 +358,35 @@ fn credentials_alone_find_the_trail_and_judge_the_deployed_alarm() {
         String::from_utf8_lossy(&again.stdout),
         String::from_utf8_lossy(&out.stdout)
     );
+
+    // The text report names the evidence and the trail.
+    let text = run(&a, &["audit", "--evidence", &ev_s], None);
+    let text = String::from_utf8_lossy(&text.stdout);
+    let manifest = std::fs::read(ev.join("manifest.json")).unwrap();
+    let hash = sha256_hex(&manifest);
+    assert_eq!(
+        v["scope"]["deployment"]["evidence"]["manifest_sha256"],
+        hash.as_str()
+    );
+    assert!(
+        text.contains(&format!("evidence manifest sha256 {hash}")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "trail {} (multi-region): logging yes, management writes logged",
+            a.trail
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("topic {}: 1 confirmed, 0 pending", a.topic)),
+        "{text}"
+    );
+    // The evidence folder is never written over.
+    let out = run(&a, &["audit", "--aws", "--save-evidence", &ev_s], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
 
     // The bundle's files are exports: the audit they give is the same,
     // but for what only AWS could say.

@@ -131,6 +131,23 @@ pub enum BundleError {
     },
 }
 
+/// Refuse a save folder that already holds something (checked before the
+/// calls are made, and again when writing): evidence never mixes with
+/// other files, and is never written over.
+pub fn ensure_empty(dir: &Path) -> Result<(), BundleError> {
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => match entries.next() {
+            Some(_) => Err(BundleError::NotEmpty { path: dir.into() }),
+            None => Ok(()),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(BundleError::Io {
+            path: dir.into(),
+            source,
+        }),
+    }
+}
+
 /// Hex SHA-256 of `bytes`.
 pub fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -209,10 +226,8 @@ impl Bundle {
             let path = path.to_owned();
             move |source| BundleError::Io { path, source }
         };
+        ensure_empty(dir)?;
         std::fs::create_dir_all(dir).map_err(io(dir))?;
-        if std::fs::read_dir(dir).map_err(io(dir))?.next().is_some() {
-            return Err(BundleError::NotEmpty { path: dir.into() });
-        }
         for (name, bytes) in &self.files {
             let p = dir.join(name);
             std::fs::write(&p, bytes).map_err(io(&p))?;

@@ -105,6 +105,61 @@ fn limited(
     Ok(())
 }
 
+/// The configuration read from AWS: who looked, when, the bundle, the
+/// trail followed, the topics.
+fn write_deployment(
+    d: &crate::audit::deployment::Deployment,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let e = &d.evidence;
+    writeln!(
+        out,
+        "  read from AWS at {} by {}: {} calls, {} unanswered; evidence manifest sha256 {}",
+        sanitize(&e.collected_at),
+        e.caller
+            .as_ref()
+            .map_or("an unknown caller".into(), |c| sanitize(&c.arn)
+                .into_owned()),
+        e.calls,
+        e.unanswered.len(),
+        sanitize(&e.manifest_sha256)
+    )?;
+    let known = |b: Option<bool>, yes: &str, no: &str| match b {
+        Some(true) => yes.to_owned(),
+        Some(false) => no.to_owned(),
+        None => "unknown".to_owned(),
+    };
+    match &d.trail {
+        Some(t) => writeln!(
+            out,
+            "  trail {} ({}{}): logging {}, management writes {}, log group {}",
+            sanitize(&t.name),
+            if t.multi_region {
+                "multi-region"
+            } else {
+                "single-region"
+            },
+            if t.organization { ", organization" } else { "" },
+            known(t.logging, "yes", "NO"),
+            known(t.management_writes, "logged", "NOT logged"),
+            t.log_group_arn
+                .as_deref()
+                .map_or("none".into(), |g| sanitize(g).into_owned())
+        )?,
+        None => writeln!(out, "  trail: none found")?,
+    }
+    for t in &d.topics {
+        writeln!(
+            out,
+            "  topic {}: {} confirmed, {} pending subscription(s)",
+            sanitize(&t.arn),
+            t.confirmed.map_or("unknown".into(), |n| n.to_string()),
+            t.pending.map_or("unknown".into(), |n| n.to_string())
+        )?;
+    }
+    Ok(())
+}
+
 /// Write the text verdict.
 pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> io::Result<()> {
     let s = &audit.summary;
@@ -113,11 +168,19 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
     if scope.hypothetical {
         writeln!(
             out,
-            "Hypothetical audit: no deployed configuration was given (--metric-filters, --alarms), so this replays the recommended CIS alarm, not yours"
+            "{}",
+            if scope.deployment.is_some() {
+                "Hypothetical audit: the deployed filters or alarms could not be read from AWS, so this replays the recommended CIS alarm, not yours"
+            } else {
+                "Hypothetical audit: no deployed configuration was given (--metric-filters, --alarms), so this replays the recommended CIS alarm, not yours"
+            }
         )?;
     }
     writeln!(out, "Audit of the security-group-changes alarm pipeline")?;
     super::text::write_scope(&scope.logs, out)?;
+    if let Some(d) = &scope.deployment {
+        write_deployment(d, out)?;
+    }
     if let Some(h) = &scope.history_span {
         writeln!(out, "  history: {} to {}", h.from, h.to)?;
     }
