@@ -7,9 +7,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The permission test runs the binary as an unprivileged user when run as
-# root; setpriv comes with util-linux.
-if [ "$(id -u)" = 0 ] && ! command -v setpriv >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq util-linux >/dev/null
+# root; setpriv comes with util-linux. The HTML tests render the reports in
+# Debian's chromium, headless.
+need=()
+command -v setpriv >/dev/null || need+=(util-linux)
+command -v chromium >/dev/null || need+=(chromium)
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "== installing ${need[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "== missing ${need[*]}: install them (apt-get install ${need[*]}); the tests that need them will fail" >&2
+  fi
 fi
 
 # The S3 tests need an S3-compatible server: moto's server mode from PyPI,

@@ -233,6 +233,7 @@ fn run_audit(args: AuditArgs) -> Result<Exit> {
     with_stdout(|out| match args.format {
         report::AuditFormat::Json => report::audit::write_json(&run.audit, errors, out),
         report::AuditFormat::Text => report::audit::write_text(&run.audit, errors, out),
+        report::AuditFormat::Html => report::html::write_audit(&run.audit, errors, out),
     })?;
     let verdict = match run.audit.verdict {
         audit::Verdict::Gaps => Exit::Findings,

@@ -12,6 +12,7 @@ mod bad_input;
 mod conformance;
 mod decoder_props;
 mod hostile;
+mod html;
 mod output;
 mod pattern_props;
 mod patterns_cli;

@@ -76,6 +76,24 @@ snapshot!(
         HISTORY
     ]
 );
+snapshot!(scan_html, 0, ["scan", "-q", "--format", "html", SAMPLE]);
+snapshot!(
+    audit_exports_html,
+    0,
+    [
+        "audit",
+        "-q",
+        "--format",
+        "html",
+        SAMPLE,
+        "--metric-filters",
+        FILTERS,
+        "--alarms",
+        ALARMS,
+        "--history",
+        HISTORY
+    ]
+);
 snapshot!(presets_cis_5_text, 0, ["presets", "cis-5.0-4.1"]);
 
 /// The audit's text report fits one screen: at most 40 lines of a

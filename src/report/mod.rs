@@ -1,6 +1,7 @@
-//! Every output format of every subcommand: the scan's text, JSON, NDJSON
-//! and CSV ([`write_scan`]), the audit's text and JSON ([`audit`]), the
-//! preset list ([`presets`]) and test-pattern's response.
+//! Every output format of every subcommand: the scan's text, JSON, NDJSON,
+//! CSV and HTML ([`write_scan`]), the audit's text, JSON and HTML
+//! ([`audit`], [`html`]), the preset list ([`presets`]) and test-pattern's
+//! response.
 //!
 //! Every format is built from merged, sorted results, so output is
 //! byte-identical at any thread count. Machine formats carry no wall clock
@@ -10,6 +11,7 @@
 
 pub mod audit;
 mod csv;
+pub mod html;
 mod json;
 pub mod presets;
 pub mod sanitize;
@@ -40,6 +42,8 @@ pub enum ScanFormat {
     Ndjson,
     /// The matched-events table with a header row.
     Csv,
+    /// One self-contained HTML page (inline CSS and SVG, no script).
+    Html,
 }
 
 /// `audit --format`.
@@ -49,6 +53,9 @@ pub enum AuditFormat {
     Text,
     /// One JSON document.
     Json,
+    /// One self-contained HTML page an auditor can attach (inline CSS and
+    /// SVG, no script, printable).
+    Html,
 }
 
 /// `presets --format`.
@@ -259,6 +266,7 @@ pub fn write_scan(format: ScanFormat, view: &View<'_>, out: &mut dyn Write) -> i
         ScanFormat::Json => json::write(view, out),
         ScanFormat::Ndjson => json::write_lines(view, out),
         ScanFormat::Csv => csv::write(view, out),
+        ScanFormat::Html => html::write_scan(view, out),
     }
 }
 
