@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 
 use crate::proxy::{Proxy, Reply, Request};
 use crate::s3::endpoint;
-use crate::util::{ct_record, gzip};
+use crate::util::{ct_record, finding_kinds, gzip};
 
 const REGION: &str = "us-east-1";
 const PATTERN: &str = "{ ($.eventName = AuthorizeSecurityGroupIngress) || ($.eventName = AuthorizeSecurityGroupEgress) || ($.eventName = RevokeSecurityGroupIngress) || ($.eventName = RevokeSecurityGroupEgress) || ($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) }";
@@ -435,12 +435,7 @@ fn a_trail_that_stopped_and_a_topic_nobody_reads_are_gaps() {
     );
     let out = run(&a, &["audit", "--aws", "-f", "json"], None);
     let v = json_of(&out);
-    let kinds: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["kind"].as_str().unwrap())
-        .collect();
+    let kinds = finding_kinds(&v);
     assert!(kinds.contains(&"trail_not_logging"), "{kinds:?}");
     assert!(kinds.contains(&"topic_without_subscriber"), "{kinds:?}");
     assert_eq!(v["verdict"], "gaps");

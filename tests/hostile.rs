@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::util::{audit_json, ct_record, ctreplay, scan_json, testdata, write_gz};
+use crate::util::{audit_json, ct_record, ctreplay, finding_kinds, scan_json, testdata, write_gz};
 
 fn record(time: &str, name: &str, id: &str, request: Value, extra: Value) -> Value {
     let mut r = ct_record(time, "us-east-1", name, id, "ec2.amazonaws.com", request);
@@ -166,12 +166,7 @@ fn a_space_delimited_filter_never_stops_the_run() {
         a1["why"].as_str().unwrap().contains("cannot be evaluated"),
         "{a1}"
     );
-    let kinds: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["kind"].as_str().unwrap())
-        .collect();
+    let kinds = finding_kinds(&v);
     assert!(kinds.contains(&"pattern_not_evaluated"), "{kinds:?}");
     assert!(
         kinds.contains(&"change_while_blind"),

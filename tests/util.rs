@@ -128,3 +128,13 @@ pub fn files_under(root: &Path) -> Vec<(String, Vec<u8>)> {
     }
     out
 }
+
+/// The `kind` of every finding of an audit report.
+pub fn finding_kinds(v: &Value) -> Vec<&str> {
+    v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["kind"].as_str().expect("a kind"))
+        .collect()
+}

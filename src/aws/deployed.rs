@@ -367,6 +367,30 @@ fn calls<'a>(bundle: &'a Bundle, action: &'a str) -> impl Iterator<Item = &'a Ca
         .filter(move |c| c.action == action)
 }
 
+/// Apply each answered `action` on a topic (its `TopicArn` parameter) to
+/// that topic, parsed as `T`.
+fn topic_answers<T: serde::de::DeserializeOwned>(
+    bundle: &Bundle,
+    action: &str,
+    topics: &mut BTreeMap<String, Topic>,
+    mut apply: impl FnMut(&mut Topic, T),
+) -> Result<(), DeployedError> {
+    for (call, (file, bytes)) in answered(bundle, action) {
+        let Some(t) = call
+            .parameters
+            .get("TopicArn")
+            .and_then(|a| topics.get_mut(a))
+        else {
+            continue;
+        };
+        apply(
+            t,
+            serde_json::from_slice(bytes).map_err(|e| shape(file, &call.action, e))?,
+        );
+    }
+    Ok(())
+}
+
 /// Read the deployed configuration from `bundle`; `wanted` picks the
 /// trail as [`choose_trail`] does.
 pub fn read(bundle: &Bundle, wanted: Option<&str>) -> Result<Deployed, DeployedError> {
@@ -446,36 +470,30 @@ pub fn read(bundle: &Bundle, wanted: Option<&str>) -> Result<Deployed, DeployedE
             });
         }
     }
-    for (call, (file, bytes)) in answered(bundle, "sns:GetTopicAttributes") {
-        let Some(t) = call
-            .parameters
-            .get("TopicArn")
-            .and_then(|a| topics.get_mut(a))
-        else {
-            continue;
-        };
-        let a: Attributes =
-            serde_json::from_slice(bytes).map_err(|e| shape(file, &call.action, e))?;
-        let n = |k: &str| a.attributes.get(k).and_then(|v| v.parse().ok());
-        t.confirmed = n("SubscriptionsConfirmed");
-        t.pending = n("SubscriptionsPending");
-    }
-    for (call, (file, bytes)) in answered(bundle, "sns:ListSubscriptionsByTopic") {
-        let Some(t) = call
-            .parameters
-            .get("TopicArn")
-            .and_then(|a| topics.get_mut(a))
-        else {
-            continue;
-        };
-        let s: Subscriptions =
-            serde_json::from_slice(bytes).map_err(|e| shape(file, &call.action, e))?;
-        // A pending subscription's ARN is "PendingConfirmation"
-        // (https://docs.aws.amazon.com/sns/latest/api/API_Subscription.html).
-        let arn_like = |s: &Subscription| s.subscription_arn.starts_with("arn:");
-        t.confirmed = Some(s.subscriptions.iter().filter(|s| arn_like(s)).count() as u64);
-        t.pending = Some(s.subscriptions.iter().filter(|s| !arn_like(s)).count() as u64);
-    }
+    topic_answers(
+        bundle,
+        "sns:GetTopicAttributes",
+        &mut topics,
+        |t, a: Attributes| {
+            let n = |k: &str| a.attributes.get(k).and_then(|v| v.parse().ok());
+            t.confirmed = n("SubscriptionsConfirmed");
+            t.pending = n("SubscriptionsPending");
+        },
+    )?;
+    // The list, read after the counts, has the last word.
+    topic_answers(
+        bundle,
+        "sns:ListSubscriptionsByTopic",
+        &mut topics,
+        |t, s: Subscriptions| {
+            // A pending subscription's ARN is "PendingConfirmation"
+            // (https://docs.aws.amazon.com/sns/latest/api/API_Subscription.html).
+            let arn_like = |s: &Subscription| s.subscription_arn.starts_with("arn:");
+            let confirmed = s.subscriptions.iter().filter(|s| arn_like(s)).count() as u64;
+            t.confirmed = Some(confirmed);
+            t.pending = Some(s.subscriptions.len() as u64 - confirmed);
+        },
+    )?;
     out.topics = topics.into_values().collect();
     Ok(out)
 }
