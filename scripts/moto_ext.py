@@ -1,5 +1,9 @@
-"""moto's server, with the one CloudWatch action the tests need that moto
-does not answer: DescribeAlarmHistory.
+"""moto's server, with what the tests need that moto does not do as AWS
+does: CloudWatch's DescribeAlarmHistory, which moto does not answer, and
+PutMetricFilter on an existing name, which moto adds a second time where
+CloudWatch Logs replaces the filter
+(https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutMetricFilter.html:
+"Creates or updates a metric filter").
 
 moto keeps no history in AWS's shape (its Alarm.history holds tuples of
 the *previous* state), so this module records, on moto's own backend,
@@ -139,6 +143,23 @@ def describe_alarm_history(self):
 
 
 responses.CloudWatchResponse.describe_alarm_history = describe_alarm_history
+
+
+from moto.logs import metric_filters  # noqa: E402
+
+_original_add = metric_filters.MetricFilters.add_filter
+
+
+def add_filter(self, filter_name, filter_pattern, log_group_name, metric_transformations):
+    self.metric_filters = [
+        f
+        for f in self.metric_filters
+        if not (f["filterName"] == filter_name and f["logGroupName"] == log_group_name)
+    ]
+    _original_add(self, filter_name, filter_pattern, log_group_name, metric_transformations)
+
+
+metric_filters.MetricFilters.add_filter = add_filter
 
 
 if __name__ == "__main__":

@@ -230,11 +230,16 @@ fn run_audit(args: AuditArgs) -> Result<Exit> {
     }
     let reading = report_reading(&run.scan, started, quiet);
     let errors = &run.scan.totals.errors;
-    with_stdout(|out| match args.format {
-        report::AuditFormat::Json => report::audit::write_json(&run.audit, errors, out),
-        report::AuditFormat::Text => report::audit::write_text(&run.audit, errors, out),
-        report::AuditFormat::Html => report::html::write_audit(&run.audit, errors, out),
-    })?;
+    if let Some(format) = args.fix {
+        let plan = ctreplay::remedy::plan(&run.audit, &inputs);
+        with_stdout(|out| ctreplay::remedy::write(&plan, format, out))?;
+    } else {
+        with_stdout(|out| match args.format {
+            report::AuditFormat::Json => report::audit::write_json(&run.audit, errors, out),
+            report::AuditFormat::Text => report::audit::write_text(&run.audit, errors, out),
+            report::AuditFormat::Html => report::html::write_audit(&run.audit, errors, out),
+        })?;
+    }
     let verdict = match run.audit.verdict {
         audit::Verdict::Gaps => Exit::Findings,
         audit::Verdict::Inconclusive => Exit::Inconclusive,

@@ -18,6 +18,8 @@
 //! - [`time`] reads every time dialect; [`progress`] shows the scan going;
 //! - [`testpattern`] is `test-metric-filter` offline; [`synth`] writes
 //!   realistic synthetic trails for tests and benchmarks;
+//! - [`remedy`] writes the fixes for an audit's gaps as code (CLI, boto3,
+//!   CloudFormation, Terraform);
 //! - [`cli`] declares the command line and turns it into options.
 //!
 //! The public API is what the binary, the tests, the benches and the fuzz
@@ -36,6 +38,7 @@ pub mod event;
 pub mod exports;
 pub mod filter;
 pub mod progress;
+pub mod remedy;
 pub mod report;
 pub mod scan;
 pub mod scope;

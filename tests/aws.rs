@@ -23,6 +23,9 @@ use crate::util::{ct_record, finding_kinds, gzip};
 const REGION: &str = "us-east-1";
 const PATTERN: &str = "{ ($.eventName = AuthorizeSecurityGroupIngress) || ($.eventName = AuthorizeSecurityGroupEgress) || ($.eventName = RevokeSecurityGroupIngress) || ($.eventName = RevokeSecurityGroupEgress) || ($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) }";
 
+/// The CIS pattern without two of its names.
+const BROKEN_PATTERN: &str = "{ ($.eventName = AuthorizeSecurityGroupIngress) || ($.eventName = RevokeSecurityGroupIngress) || ($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) }";
+
 /// A fresh 12-digit account for one test (`n` tells the tests apart, the
 /// process ID the runs against one long-lived server).
 fn account(n: u32) -> String {
@@ -94,6 +97,9 @@ struct Build {
     stopped: bool,
     /// No subscription on the alarm's topic.
     no_subscriber: bool,
+    /// A filter missing names, and an alarm that needs 2 of 2 datapoints
+    /// and whose actions are disabled: the gaps `--fix` must fix.
+    broken: bool,
 }
 
 /// Build account `n`: a trail to a log group, the CIS filter, an alarm
@@ -148,7 +154,7 @@ fn build(n: u32, how: Build) -> Account {
         logs.put_metric_filter()
             .log_group_name(&group)
             .filter_name("SecurityGroupChanges")
-            .filter_pattern(PATTERN)
+            .filter_pattern(if how.broken { BROKEN_PATTERN } else { PATTERN })
             .metric_transformations(
                 aws_sdk_cloudwatchlogs::types::MetricTransformation::builder()
                     .metric_name("SecurityGroupEventCount")
@@ -188,13 +194,21 @@ fn build(n: u32, how: Build) -> Account {
             .namespace("CISBenchmark")
             .statistic(Statistic::Sum)
             .period(300)
-            .evaluation_periods(1)
+            .evaluation_periods(if how.broken { 2 } else { 1 })
+            .datapoints_to_alarm(if how.broken { 2 } else { 1 })
             .threshold(1.0)
             .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
             .alarm_actions(&topic)
             .send()
             .await
             .unwrap();
+        if how.broken {
+            cw.disable_alarm_actions()
+                .alarm_names("security-group-changes")
+                .send()
+                .await
+                .unwrap();
+        }
         for state in [StateValue::Alarm, StateValue::Ok] {
             cw.set_alarm_state()
                 .alarm_name("security-group-changes")
@@ -431,6 +445,7 @@ fn a_trail_that_stopped_and_a_topic_nobody_reads_are_gaps() {
         Build {
             stopped: true,
             no_subscriber: true,
+            ..Build::default()
         },
     );
     let out = run(&a, &["audit", "--aws", "-f", "json"], None);
@@ -503,4 +518,280 @@ fn denied_calls_leave_the_verdict_unknown_and_name_the_action() {
         .to_string()
         .contains("logs:DescribeMetricFilters"));
     assert!(proxy.count("POST") > 0, "the calls went through the proxy");
+}
+
+/// The virtualenv's programs (the AWS CLI, cfn-lint, python), from
+/// scripts/moto.sh's MOTO_PYTHON.
+fn venv_bin(name: &str) -> std::path::PathBuf {
+    let python = std::env::var("MOTO_PYTHON").unwrap_or_else(|_| {
+        panic!("the --fix tests need scripts/moto.sh's virtualenv (MOTO_PYTHON): run `bash scripts/test.sh`")
+    });
+    Path::new(&python).with_file_name(name)
+}
+
+/// Run a remediation script as account `a`, against the server.
+fn apply(a: &Account, program: &Path, script: &Path) {
+    let bin = venv_bin("python");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = std::process::Command::new(program)
+        .arg(script)
+        .env("PATH", path)
+        .env("AWS_ENDPOINT_URL", endpoint())
+        .env("AWS_ACCESS_KEY_ID", a.creds.access_key_id())
+        .env("AWS_SECRET_ACCESS_KEY", a.creds.secret_access_key())
+        .env(
+            "AWS_SESSION_TOKEN",
+            a.creds.session_token().unwrap_or_default(),
+        )
+        .env("AWS_DEFAULT_REGION", REGION)
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{} failed: {}{}",
+        script.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const FIXED: [&str; 3] = [
+    "filter_misses_names",
+    "actions_disabled",
+    "several_datapoints_needed",
+];
+
+#[test]
+fn the_cli_and_boto3_fixes_remove_the_configuration_gaps() {
+    for (n, format) in [(4, "cli"), (5, "boto3")] {
+        let a = build(
+            n,
+            Build {
+                broken: true,
+                ..Build::default()
+            },
+        );
+        let before = json_of(&run(&a, &["audit", "--aws", "-f", "json"], None));
+        let kinds = finding_kinds(&before);
+        for k in FIXED {
+            assert!(
+                kinds.contains(&k),
+                "{format}: {k} before the fix: {kinds:?}"
+            );
+        }
+        let fix = run(&a, &["audit", "--aws", "--fix", format], None);
+        let script = String::from_utf8(fix.stdout).unwrap();
+        // The real names, no parameter left to fill.
+        assert!(script.contains("security-group-changes"), "{script}");
+        assert!(script.contains(&format!("CloudTrail/{}", a.id)), "{script}");
+        assert!(script.contains(&a.topic), "{script}");
+        assert!(!script.contains("SNS_TOPIC_ARN"), "{script}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir
+            .path()
+            .join(if format == "cli" { "fix.sh" } else { "fix.py" });
+        std::fs::write(&file, &script).unwrap();
+        let program = if format == "cli" {
+            std::path::PathBuf::from("bash")
+        } else {
+            venv_bin("python")
+        };
+        // Twice: the second run changes nothing and does not fail.
+        apply(&a, &program, &file);
+        apply(&a, &program, &file);
+        let after = json_of(&run(&a, &["audit", "--aws", "-f", "json"], None));
+        let kinds = finding_kinds(&after);
+        for k in FIXED {
+            assert!(
+                !kinds.contains(&k),
+                "{format}: {k} after the fix: {kinds:?}"
+            );
+        }
+        let again =
+            String::from_utf8(run(&a, &["audit", "--aws", "--fix", format], None).stdout).unwrap();
+        assert!(
+            !again.contains("put-metric-filter") && !again.contains("put_metric_filter"),
+            "{again}"
+        );
+    }
+}
+
+/// The arguments the AWS provider documents for the resources the
+/// Terraform uses (registry.terraform.io/providers/hashicorp/aws/latest/docs,
+/// resources cloudwatch_log_metric_filter, cloudwatch_metric_alarm,
+/// sns_topic_subscription); a block's arguments listed under its name.
+const TERRAFORM_ARGUMENTS: [(&str, &[&str]); 4] = [
+    (
+        "aws_cloudwatch_log_metric_filter",
+        &[
+            "name",
+            "pattern",
+            "log_group_name",
+            "metric_transformation",
+            "apply_on_transformed_logs",
+            "region",
+        ],
+    ),
+    (
+        "metric_transformation",
+        &[
+            "name",
+            "namespace",
+            "value",
+            "default_value",
+            "dimensions",
+            "unit",
+        ],
+    ),
+    (
+        "aws_cloudwatch_metric_alarm",
+        &[
+            "alarm_name",
+            "comparison_operator",
+            "evaluation_periods",
+            "metric_name",
+            "namespace",
+            "period",
+            "statistic",
+            "threshold",
+            "threshold_metric_id",
+            "actions_enabled",
+            "alarm_actions",
+            "alarm_description",
+            "datapoints_to_alarm",
+            "dimensions",
+            "insufficient_data_actions",
+            "ok_actions",
+            "unit",
+            "extended_statistic",
+            "treat_missing_data",
+            "evaluate_low_sample_count_percentiles",
+            "metric_query",
+            "tags",
+            "region",
+        ],
+    ),
+    (
+        "aws_sns_topic_subscription",
+        &[
+            "endpoint",
+            "protocol",
+            "topic_arn",
+            "confirmation_timeout_in_minutes",
+            "delivery_policy",
+            "endpoint_auto_confirms",
+            "filter_policy",
+            "filter_policy_scope",
+            "raw_message_delivery",
+            "redrive_policy",
+            "replay_policy",
+            "subscription_role_arn",
+            "region",
+        ],
+    ),
+];
+
+#[test]
+fn the_cloudformation_lints_and_the_terraform_uses_documented_arguments() {
+    let a = build(
+        6,
+        Build {
+            broken: true,
+            no_subscriber: true,
+            ..Build::default()
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfn = dir.path().join("fix.json");
+    let out = run(&a, &["audit", "--aws", "--fix", "cloudformation"], None);
+    std::fs::write(&cfn, &out.stdout).unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let types: Vec<&str> = doc["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|r| r["Type"].as_str().unwrap())
+        .collect();
+    assert!(types.contains(&"AWS::Logs::MetricFilter"), "{types:?}");
+    assert!(types.contains(&"AWS::CloudWatch::Alarm"), "{types:?}");
+    assert!(types.contains(&"AWS::SNS::Subscription"), "{types:?}");
+    let lint = std::process::Command::new(venv_bin("cfn-lint"))
+        .arg(&cfn)
+        .output()
+        .unwrap();
+    assert!(
+        lint.status.success(),
+        "cfn-lint: {}{}",
+        String::from_utf8_lossy(&lint.stdout),
+        String::from_utf8_lossy(&lint.stderr)
+    );
+
+    let tf = dir.path().join("fix.tf");
+    let out = run(&a, &["audit", "--aws", "--fix", "terraform"], None);
+    std::fs::write(&tf, &out.stdout).unwrap();
+    let parsed = std::process::Command::new(venv_bin("python"))
+        .args([
+            "-c",
+            "import hcl2, json, sys; print(json.dumps(hcl2.load(open(sys.argv[1]))))",
+        ])
+        .arg(&tf)
+        .output()
+        .unwrap();
+    assert!(
+        parsed.status.success(),
+        "python-hcl2: {}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    let hcl: Value = serde_json::from_slice(&parsed.stdout).unwrap();
+    let mut seen = Vec::new();
+    for block in hcl["resource"].as_array().expect("resource blocks") {
+        for (kind, named) in block.as_object().unwrap() {
+            // python-hcl2 keeps the labels' quotes.
+            let kind = kind.trim_matches('"').to_owned();
+            let allowed = TERRAFORM_ARGUMENTS
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .unwrap_or_else(|| panic!("resource type {kind} is not one the test knows"))
+                .1;
+            for body in named.as_object().unwrap().values() {
+                for (arg, v) in body.as_object().unwrap() {
+                    if arg.starts_with("__") {
+                        continue;
+                    }
+                    assert!(
+                        allowed.contains(&arg.as_str()),
+                        "{kind}.{arg} is not a documented argument"
+                    );
+                    if arg == "metric_transformation" {
+                        for t in v.as_array().unwrap() {
+                            for inner in t
+                                .as_object()
+                                .unwrap()
+                                .keys()
+                                .filter(|k| !k.starts_with("__"))
+                            {
+                                assert!(
+                                    TERRAFORM_ARGUMENTS[1].1.contains(&inner.as_str()),
+                                    "metric_transformation.{inner}"
+                                );
+                            }
+                        }
+                    }
+                }
+                seen.push(kind.clone());
+            }
+        }
+    }
+    for k in [
+        "aws_cloudwatch_log_metric_filter",
+        "aws_cloudwatch_metric_alarm",
+        "aws_sns_topic_subscription",
+    ] {
+        assert!(seen.iter().any(|s| s == k), "no {k} in {seen:?}");
+    }
 }

@@ -1037,19 +1037,25 @@ fn assemble(
                 .and_then(|p| crate::filter::Pattern::parse(p).ok())
                 .is_some_and(|p| checks::misses(&p).0.len() < cis::SECURITY_GROUP_EVENTS.len());
             if catches && !watched {
-                findings.push(Finding::new(
-                    FindingKind::NoAlarmOnFilter,
-                    Severity::High,
-                    None,
-                    format!(
-                        "no alarm watches {}/{}, the metric of filter {:?}",
-                        f.namespace, f.metric, f.name
-                    ),
-                    &format!(
-                        "aws cloudwatch put-metric-alarm {} --alarm-actions SNS_TOPIC_ARN",
-                        cis::ALARM.cli_arguments()
-                    ),
-                ));
+                findings.push(
+                    Finding::new(
+                        FindingKind::NoAlarmOnFilter,
+                        Severity::High,
+                        None,
+                        format!(
+                            "no alarm watches {}/{}, the metric of filter {:?}",
+                            f.namespace, f.metric, f.name
+                        ),
+                        &format!(
+                            "aws cloudwatch put-metric-alarm {} --alarm-actions SNS_TOPIC_ARN",
+                            cis::ALARM.cli_arguments()
+                        ),
+                    )
+                    .about(findings::About {
+                        filter: Some(f.name.clone()),
+                        ..findings::About::default()
+                    }),
+                );
             }
         }
         for al in &model.alarms {

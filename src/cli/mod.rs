@@ -289,6 +289,12 @@ pub struct AuditArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = AuditFormat::Text)]
     pub format: AuditFormat,
+
+    /// Print the fixes for the configuration gaps found, as code, instead
+    /// of the report: with the real names of the exports or of --aws, and
+    /// a marked parameter for each name ctreplay does not know.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub fix: Option<crate::remedy::FixFormat>,
 }
 
 /// `ctreplay presets`.

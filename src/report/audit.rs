@@ -346,5 +346,12 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
             )?;
         }
     }
+    if s.gaps > 0 {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "The fixes, as code with the real names: add --fix cli (or boto3, cloudformation, terraform)"
+        )?;
+    }
     crate::report::write_errors(errors, out)
 }
