@@ -169,22 +169,6 @@ pub const ALARM: RecommendedAlarm = RecommendedAlarm {
     },
 };
 
-impl RecommendedAlarm {
-    /// The `aws cloudwatch put-metric-alarm` arguments that set it (the
-    /// alarm name, metric and topic are the caller's).
-    pub fn cli_arguments(&self) -> String {
-        let r = &self.rule;
-        format!(
-            "--statistic {} --period {} --threshold {} --comparison-operator {} --evaluation-periods {}",
-            r.statistic.as_str(),
-            r.period,
-            r.threshold,
-            r.comparison.as_str(),
-            r.evaluation_periods,
-        )
-    }
-}
-
 /// One version of the CIS AWS Foundations Benchmark, as far as the
 /// security-group control goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -200,7 +200,7 @@ fn rule_findings(
             format!(
                 "alarm {name:?} has ActionsEnabled false: it changes state but notifies nobody"
             ),
-            "aws cloudwatch enable-alarm-actions --alarm-names NAME",
+            "enable its actions (--fix cli prints the command)",
         );
     }
     if !a

@@ -148,14 +148,15 @@ pub fn is_deployment_kind(kind: FindingKind) -> bool {
 /// The findings only AWS's answers support.
 pub fn findings(d: &Deployment, alarms: &[MetricAlarm]) -> Vec<Finding> {
     let mut out = Vec::new();
-    let fix_group = "aws cloudtrail update-trail --name TRAIL --cloud-watch-logs-log-group-arn LOG_GROUP_ARN --cloud-watch-logs-role-arn ROLE_ARN";
+    let fix_group =
+        "deliver the trail to a CloudWatch Logs log group (--fix cli prints the command)";
     match &d.trail {
         None if d.trails_listed => out.push(Finding::new(
             FindingKind::NoTrailToLogGroup,
             Severity::High,
             None,
             "the account lists no trail: no CloudTrail event reaches CloudWatch Logs, so no metric filter can match".into(),
-            "aws cloudtrail create-trail --name TRAIL --s3-bucket-name BUCKET --is-multi-region-trail, then start-logging and update-trail with a log group",
+            "create a multi-region trail that delivers to a CloudWatch Logs log group (aws cloudtrail create-trail, start-logging, update-trail)",
         )),
         None => {}
         Some(t) => {
@@ -240,7 +241,7 @@ pub fn findings(d: &Deployment, alarms: &[MetricAlarm]) -> Vec<Finding> {
                         topic.arn,
                         topic.pending.unwrap_or(0)
                     ),
-                    &format!("aws sns subscribe --topic-arn {} --protocol email --notification-endpoint SECURITY_TEAM_ADDRESS, then confirm it", topic.arn),
+                    "subscribe the security team's address and confirm it (--fix cli prints the command)",
                 )
                 .with_evidence(vec![format!("sns:ListSubscriptionsByTopic at {}", d.evidence.collected_at)]),
             ));

@@ -1046,10 +1046,7 @@ fn assemble(
                             "no alarm watches {}/{}, the metric of filter {:?}",
                             f.namespace, f.metric, f.name
                         ),
-                        &format!(
-                            "aws cloudwatch put-metric-alarm {} --alarm-actions SNS_TOPIC_ARN",
-                            cis::ALARM.cli_arguments()
-                        ),
+                        "create the CIS alarm on this metric: Sum, 300 s, >= 1, 1 of 1, notBreaching, an SNS action (--fix cli prints the command)",
                     )
                     .about(findings::About {
                         filter: Some(f.name.clone()),
