@@ -10,17 +10,18 @@
 MOTO_VENV=target/s3-test-venv
 MOTO_VERSION='moto[server]==5.2.5'
 # The --fix tests run the AWS CLI and boto3 (moto brings boto3) against the
-# server, lint the CloudFormation and parse the Terraform.
-REMEDY_TOOLS='awscli==1.46.3 cfn-lint==1.58.0 python-hcl2==8.1.4'
+# server, lint the CloudFormation and parse the Terraform; the format tests
+# read the output with real consumers (py-ocsf-models, DuckDB).
+PY_TOOLS='awscli==1.46.3 cfn-lint==1.58.0 python-hcl2==8.1.4 py-ocsf-models==0.10.0 duckdb==2.0.1'
 
 start_moto() {
   local log=${1:-target/moto_server.log}
   mkdir -p target
-  if [ ! -x "$MOTO_VENV/bin/moto_server" ] || [ ! -x "$MOTO_VENV/bin/cfn-lint" ]; then
-    echo "== installing $MOTO_VERSION and $REMEDY_TOOLS into $MOTO_VENV" >&2
+  if [ ! -x "$MOTO_VENV/bin/moto_server" ] || ! "$MOTO_VENV/bin/python" -c "import duckdb, py_ocsf_models" 2>/dev/null; then
+    echo "== installing $MOTO_VERSION and $PY_TOOLS into $MOTO_VENV" >&2
     python3 -m venv "$MOTO_VENV"
     # shellcheck disable=SC2086  # a list of requirements
-    "$MOTO_VENV/bin/pip" install --quiet --disable-pip-version-check "$MOTO_VERSION" $REMEDY_TOOLS
+    "$MOTO_VENV/bin/pip" install --quiet --disable-pip-version-check "$MOTO_VERSION" $PY_TOOLS
   fi
   MOTO_PYTHON=$PWD/$MOTO_VENV/bin/python
   local port

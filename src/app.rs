@@ -238,6 +238,9 @@ fn run_audit(args: AuditArgs) -> Result<Exit> {
             report::AuditFormat::Json => report::audit::write_json(&run.audit, errors, out),
             report::AuditFormat::Text => report::audit::write_text(&run.audit, errors, out),
             report::AuditFormat::Html => report::html::write_audit(&run.audit, errors, out),
+            report::AuditFormat::Ndjson => report::audit::write_ndjson(&run.audit, out),
+            report::AuditFormat::Csv => report::audit::write_csv(&run.audit, out),
+            report::AuditFormat::Ocsf => report::ocsf::write(&run.audit, out),
         })?;
     }
     let verdict = match run.audit.verdict {

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 
 use crate::proxy::{Proxy, Reply, Request};
 use crate::s3::endpoint;
-use crate::util::{ct_record, finding_kinds, gzip};
+use crate::util::{ct_record, finding_kinds, gzip, venv_bin};
 
 const REGION: &str = "us-east-1";
 const PATTERN: &str = "{ ($.eventName = AuthorizeSecurityGroupIngress) || ($.eventName = AuthorizeSecurityGroupEgress) || ($.eventName = RevokeSecurityGroupIngress) || ($.eventName = RevokeSecurityGroupEgress) || ($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) }";
@@ -518,15 +518,6 @@ fn denied_calls_leave_the_verdict_unknown_and_name_the_action() {
         .to_string()
         .contains("logs:DescribeMetricFilters"));
     assert!(proxy.count("POST") > 0, "the calls went through the proxy");
-}
-
-/// The virtualenv's programs (the AWS CLI, cfn-lint, python), from
-/// scripts/moto.sh's MOTO_PYTHON.
-fn venv_bin(name: &str) -> std::path::PathBuf {
-    let python = std::env::var("MOTO_PYTHON").unwrap_or_else(|_| {
-        panic!("the --fix tests need scripts/moto.sh's virtualenv (MOTO_PYTHON): run `bash scripts/test.sh`")
-    });
-    Path::new(&python).with_file_name(name)
 }
 
 /// Run a remediation script as account `a`, against the server.

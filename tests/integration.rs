@@ -10,6 +10,7 @@ mod audit_scope;
 mod aws;
 mod bad_input;
 mod conformance;
+mod consumers;
 mod decoder_props;
 mod hostile;
 mod html;

@@ -94,6 +94,57 @@ snapshot!(
         HISTORY
     ]
 );
+snapshot!(
+    audit_exports_csv,
+    0,
+    [
+        "audit",
+        "-q",
+        "--format",
+        "csv",
+        SAMPLE,
+        "--metric-filters",
+        FILTERS,
+        "--alarms",
+        ALARMS,
+        "--history",
+        HISTORY
+    ]
+);
+snapshot!(
+    audit_exports_ndjson,
+    0,
+    [
+        "audit",
+        "-q",
+        "--format",
+        "ndjson",
+        SAMPLE,
+        "--metric-filters",
+        FILTERS,
+        "--alarms",
+        ALARMS,
+        "--history",
+        HISTORY
+    ]
+);
+snapshot!(
+    audit_exports_ocsf,
+    0,
+    [
+        "audit",
+        "-q",
+        "--format",
+        "ocsf",
+        SAMPLE,
+        "--metric-filters",
+        FILTERS,
+        "--alarms",
+        ALARMS,
+        "--history",
+        HISTORY
+    ]
+);
 snapshot!(presets_cis_5_text, 0, ["presets", "cis-5.0-4.1"]);
 
 /// The audit's text report fits one screen: at most 40 lines of a

@@ -138,3 +138,12 @@ pub fn finding_kinds(v: &Value) -> Vec<&str> {
         .map(|f| f["kind"].as_str().expect("a kind"))
         .collect()
 }
+
+/// The virtualenv's programs (the AWS CLI, cfn-lint, python), from
+/// scripts/moto.sh's MOTO_PYTHON.
+pub fn venv_bin(name: &str) -> std::path::PathBuf {
+    let python = std::env::var("MOTO_PYTHON").unwrap_or_else(|_| {
+        panic!("the --fix tests need scripts/moto.sh's virtualenv (MOTO_PYTHON): run `bash scripts/test.sh`")
+    });
+    std::path::Path::new(&python).with_file_name(name)
+}

@@ -1,6 +1,8 @@
-//! The audit report: a one-screen text verdict an auditor can paste, and
-//! the JSON document (schema in the README). What the verdict is, is
-//! [`crate::audit`]'s; this only writes it.
+//! The audit report: a one-screen text verdict an auditor can paste, the
+//! JSON document, and the line formats for data tools (NDJSON and CSV: a
+//! line per change with its fate, then a line per finding; schemas in the
+//! README). What the verdict is, is [`crate::audit`]'s; this only writes
+//! it.
 
 use std::io::{self, Write};
 
@@ -20,6 +22,89 @@ struct Document<'a> {
     #[serde(flatten)]
     audit: &'a Audit,
     errors: &'a [ErrorEntry],
+}
+
+/// One NDJSON line: what it is, then the item's own keys.
+#[derive(Serialize)]
+struct Line<'a, T: Serialize> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    item: &'a T,
+}
+
+/// Write a line per change (`"type":"change"`) then per finding
+/// (`"type":"finding"`), each with the keys it has in the JSON document.
+pub fn write_ndjson(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
+    for c in &audit.changes {
+        serde_json::to_writer(
+            &mut *out,
+            &Line {
+                kind: "change",
+                item: c,
+            },
+        )?;
+        out.write_all(b"\n")?;
+    }
+    for f in &audit.findings {
+        serde_json::to_writer(
+            &mut *out,
+            &Line {
+                kind: "finding",
+                item: f,
+            },
+        )?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// The audit CSV's columns: a change fills the first nine, a finding the
+/// first, `time` and the last six.
+const CSV_HEADER: &str = "type,time,eventName,eventID,actor,recipientAccountId,awsRegion,status,alarm,why,severity,finding,detail,controls,evidence,fix";
+
+/// Write the changes and the findings as one CSV table (escaped as the
+/// scan's; account IDs quoted).
+pub fn write_csv(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
+    let json_name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    writeln!(out, "{CSV_HEADER}")?;
+    for c in &audit.changes {
+        let cells = [
+            "change".to_owned(),
+            format_time(&c.time),
+            c.name.clone(),
+            c.id.clone(),
+            c.actor.clone(),
+            c.account.clone(),
+            c.region.clone(),
+            json_name(serde_json::to_value(c.status).unwrap_or_default()),
+            c.alarm.clone().unwrap_or_default(),
+            c.why.as_ref().map(|w| w.to_string()).unwrap_or_default(),
+        ];
+        super::csv::row(out, &cells, &[5], 16)?;
+    }
+    for f in &audit.findings {
+        let cells = [
+            "finding".to_owned(),
+            f.time.map(|t| format_time(&t)).unwrap_or_default(),
+            String::new(),
+            f.about.event_id.clone().unwrap_or_default(),
+            String::new(),
+            f.about.account.clone().unwrap_or_default(),
+            f.about.region.clone().unwrap_or_default(),
+            String::new(),
+            f.about.alarm.clone().unwrap_or_default(),
+            String::new(),
+            json_name(serde_json::to_value(f.severity).unwrap_or_default()),
+            f.kind.as_str().to_owned(),
+            f.detail.clone(),
+            f.controls.join("; "),
+            f.evidence.join("; "),
+            f.fix.clone(),
+        ];
+        super::csv::row(out, &cells, &[5], 16)?;
+    }
+    Ok(())
 }
 
 /// Write the JSON document.

@@ -1,17 +1,25 @@
-//! The matched-events table as RFC 4180 CSV, safe to open in a
-//! spreadsheet: a cell that starts with `=`, `+`, `-`, `@`, a tab or a
-//! carriage return is prefixed with `'`, so it is never read as a formula
-//! (OWASP "CSV injection"), and control and bidirectional characters are
-//! escaped as `\u{..}` as on the terminal.
+//! The scan's events as RFC 4180 CSV, safe to open in a spreadsheet: a
+//! cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is
+//! prefixed with `'`, so it is never read as a formula (OWASP "CSV
+//! injection"), and control and bidirectional characters are escaped as
+//! `\u{..}` as on the terminal. Account IDs are always quoted, so that a
+//! reader that sniffs types keeps them text (their leading zeros).
+//! [`field`] and [`quoted`] are shared with the audit's CSV.
 
 use std::io::{self, Write};
 
 use super::View;
 use crate::event::format_time;
 
-const HEADER: &str = "eventTime,eventName,eventID,eventSource,awsRegion,recipientAccountId,actor,actorType,sourceIPAddress,userAgent,groupIds,errorCode,object,record";
+const HEADER: &str = "kind,eventTime,eventName,eventID,eventSource,awsRegion,recipientAccountId,actor,actorType,sourceIPAddress,userAgent,groupIds,errorCode,object,record,filters";
 
-fn field(out: &mut dyn Write, s: &str) -> io::Result<()> {
+/// A cell that is always quoted (account IDs: text, not numbers).
+pub(super) fn quoted(out: &mut dyn Write, s: &str) -> io::Result<()> {
+    let s = super::sanitize::sanitize(s);
+    write!(out, "\"{}\"", s.replace('"', "\"\""))
+}
+
+pub(super) fn field(out: &mut dyn Write, s: &str) -> io::Result<()> {
     let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
     let s = super::sanitize::sanitize(s);
     let s = if formula {
@@ -26,33 +34,59 @@ fn field(out: &mut dyn Write, s: &str) -> io::Result<()> {
     }
 }
 
-pub(super) fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "{HEADER}")?;
-    for e in view.report.events.iter() {
-        let e = e?;
-        let cells = [
-            format_time(&e.time),
-            e.name.clone(),
-            e.id.clone(),
-            e.source.clone(),
-            e.region.clone(),
-            e.account.clone(),
-            e.actor.clone(),
-            e.actor_type.clone(),
-            e.source_ip.clone(),
-            e.user_agent.clone(),
-            e.group_ids.join(" "),
-            e.error_code.clone().unwrap_or_default(),
-            e.object.clone(),
-            e.record.to_string(),
-        ];
-        for (i, c) in cells.iter().enumerate() {
-            if i > 0 {
-                out.write_all(b",")?;
-            }
+/// One row: `cells`, padded with empty cells to `width`, those at
+/// `quote` always quoted.
+pub(super) fn row(
+    out: &mut dyn Write,
+    cells: &[String],
+    quote: &[usize],
+    width: usize,
+) -> io::Result<()> {
+    for i in 0..width.max(cells.len()) {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        let c = cells.get(i).map_or("", String::as_str);
+        if quote.contains(&i) && !c.is_empty() {
+            quoted(out, c)?;
+        } else {
             field(out, c)?;
         }
-        out.write_all(b"\n")?;
+    }
+    out.write_all(b"\n")
+}
+
+/// The matched events (`kind` `match`), then the changes no filter
+/// matches (`blind_spot`, with no filters).
+pub(super) fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{HEADER}")?;
+    for (kind, list) in [
+        ("match", &view.report.events),
+        ("blind_spot", &view.report.blind_spots),
+    ] {
+        for e in list.iter() {
+            let e = e?;
+            let cells = [
+                kind.to_owned(),
+                format_time(&e.time),
+                e.name.clone(),
+                e.id.clone(),
+                e.source.clone(),
+                e.region.clone(),
+                e.account.clone(),
+                e.actor.clone(),
+                e.actor_type.clone(),
+                e.source_ip.clone(),
+                e.user_agent.clone(),
+                e.group_ids.join(" "),
+                e.error_code.clone().unwrap_or_default(),
+                e.object.clone(),
+                e.record.to_string(),
+                view.filter_names(&e.filters).join(" "),
+            ];
+            // recipientAccountId is quoted: text, not a number.
+            row(out, &cells, &[6], cells.len())?;
+        }
     }
     Ok(())
 }

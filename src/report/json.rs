@@ -31,6 +31,9 @@ struct Query<'a> {
 /// with the names of the filters that matched it.
 #[derive(Serialize)]
 struct EventJson<'a> {
+    /// NDJSON only: `match` or `blind_spot`, the list the line belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
     #[serde(rename = "eventTime", serialize_with = "ser_time")]
     time: &'a chrono::DateTime<chrono::Utc>,
     #[serde(rename = "eventName")]
@@ -84,6 +87,7 @@ struct EventJson<'a> {
 impl<'a> EventJson<'a> {
     fn of(e: &'a Event, view: &View<'a>) -> Self {
         EventJson {
+            kind: None,
             time: &e.time,
             name: &e.name,
             id: &e.id,
@@ -208,10 +212,22 @@ pub(super) fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"\n")
 }
 
+/// One line per matched event (`"kind":"match"`), then one per change no
+/// filter matches (`"kind":"blind_spot"`), each list sorted as in the JSON.
 pub(super) fn write_lines(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
-    for e in view.report.events.iter() {
-        serde_json::to_writer(&mut *out, &EventJson::of(&*e?, view))?;
-        out.write_all(b"\n")?;
+    for (kind, list) in [
+        ("match", &view.report.events),
+        ("blind_spot", &view.report.blind_spots),
+    ] {
+        for e in list.iter() {
+            let e = e?;
+            let line = EventJson {
+                kind: Some(kind),
+                ..EventJson::of(&e, view)
+            };
+            serde_json::to_writer(&mut *out, &line)?;
+            out.write_all(b"\n")?;
+        }
     }
     Ok(())
 }

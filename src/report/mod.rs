@@ -13,6 +13,7 @@ pub mod audit;
 mod csv;
 pub mod html;
 mod json;
+pub mod ocsf;
 pub mod presets;
 pub mod sanitize;
 pub(crate) mod text;
@@ -56,6 +57,13 @@ pub enum AuditFormat {
     /// One self-contained HTML page an auditor can attach (inline CSS and
     /// SVG, no script, printable).
     Html,
+    /// A line per change with its fate, then per finding.
+    Ndjson,
+    /// The changes and the findings as one table.
+    Csv,
+    /// OCSF 1.5.0: a Compliance Finding per control, a Detection Finding
+    /// per change the alarm missed or could not see.
+    Ocsf,
 }
 
 /// `presets --format`.
