@@ -230,8 +230,7 @@ pub fn findings(d: &Deployment, alarms: &[MetricAlarm]) -> Vec<Finding> {
             .map(|a| a.alarm_name.as_str())
             .collect();
         for name in users {
-            out.push(Finding::about_alarm(
-                name,
+            out.push(
                 Finding::new(
                     FindingKind::TopicWithoutSubscriber,
                     Severity::High,
@@ -243,8 +242,13 @@ pub fn findings(d: &Deployment, alarms: &[MetricAlarm]) -> Vec<Finding> {
                     ),
                     "subscribe the security team's address and confirm it (--fix cli prints the command)",
                 )
-                .with_evidence(vec![format!("sns:ListSubscriptionsByTopic at {}", d.evidence.collected_at)]),
-            ));
+                .with_evidence(vec![format!("sns:ListSubscriptionsByTopic at {}", d.evidence.collected_at)])
+                .about(About {
+                    alarm: Some(name.to_owned()),
+                    resource: Some(topic.arn.clone()),
+                    ..About::default()
+                }),
+            );
         }
     }
     out

@@ -92,6 +92,9 @@ pub struct Bundle {
     pub manifest: Manifest,
     /// File name to bytes.
     pub files: BTreeMap<String, Vec<u8>>,
+    /// The manifest's bytes as read from disk (None for a bundle made in
+    /// memory): its hash is of what is on disk.
+    pub read_manifest: Option<Vec<u8>>,
 }
 
 /// A bundle that cannot be written or used.
@@ -148,6 +151,20 @@ pub fn ensure_empty(dir: &Path) -> Result<(), BundleError> {
     }
 }
 
+/// `NNN-service-Action.json`: digits, a dash, letters, digits and dashes.
+fn plain_name(name: &str) -> bool {
+    let Some(stem) = name.strip_suffix(".json") else {
+        return false;
+    };
+    let Some((n, rest)) = stem.split_once('-') else {
+        return false;
+    };
+    n.len() >= 3
+        && n.bytes().all(|b| b.is_ascii_digit())
+        && !rest.is_empty()
+        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 /// Hex SHA-256 of `bytes`.
 pub fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -166,6 +183,7 @@ impl Bundle {
                 calls: Vec::new(),
             },
             files: BTreeMap::new(),
+            read_manifest: None,
         }
     }
 
@@ -207,6 +225,9 @@ impl Bundle {
 
     /// The manifest as written, and its SHA-256 (which the report quotes).
     pub fn manifest_bytes(&self) -> (Vec<u8>, String) {
+        if let Some(raw) = &self.read_manifest {
+            return (raw.clone(), sha256(raw));
+        }
         let mut bytes = serde_json::to_vec_pretty(&self.manifest).expect("the manifest serializes");
         bytes.push(b'\n');
         let hash = sha256(&bytes);
@@ -259,11 +280,22 @@ impl Bundle {
         }
         let mut files = BTreeMap::new();
         for call in &manifest.calls {
-            let (Some(name), Some(expected)) = (&call.file, &call.sha256) else {
-                continue;
+            let (name, expected) = match (&call.file, &call.sha256, call.outcome) {
+                (Some(n), Some(h), Outcome::Ok) => (n, h),
+                (None, None, Outcome::Denied | Outcome::Failed) => continue,
+                _ => {
+                    return Err(BundleError::Manifest {
+                        path: path.clone(),
+                        why: format!(
+                            "call {} has a file without a hash, a hash without a file, or an answer without either",
+                            call.action
+                        ),
+                    })
+                }
             };
-            // Names are the manifest's: never a path out of the bundle.
-            if name.contains(['/', '\\']) || name.starts_with('.') {
+            // Names are the manifest's: only NNN-service-Action.json, never
+            // a path out of the bundle (on any system).
+            if !plain_name(name) {
                 return Err(BundleError::Manifest {
                     path: path.clone(),
                     why: format!("file name {name:?} is not a plain name in the bundle"),
@@ -284,7 +316,11 @@ impl Bundle {
             }
             files.insert(name.clone(), bytes);
         }
-        Ok(Bundle { manifest, files })
+        Ok(Bundle {
+            manifest,
+            files,
+            read_manifest: Some(bytes),
+        })
     }
 }
 
@@ -314,7 +350,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let b = sample();
         b.write(dir.path()).unwrap();
-        assert_eq!(Bundle::read(dir.path()).unwrap(), b);
+        let back = Bundle::read(dir.path()).unwrap();
+        assert_eq!((&back.manifest, &back.files), (&b.manifest, &b.files));
+        // The hash the report quotes is of the manifest as on disk.
+        assert_eq!(back.manifest_bytes().1, b.manifest_bytes().1);
         assert!(matches!(
             b.write(dir.path()),
             Err(BundleError::NotEmpty { .. })

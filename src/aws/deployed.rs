@@ -187,6 +187,24 @@ struct FieldSelector {
     equals: Vec<String>,
     #[serde(default)]
     not_equals: Vec<String>,
+    #[serde(default)]
+    starts_with: Vec<String>,
+    #[serde(default)]
+    ends_with: Vec<String>,
+    #[serde(default)]
+    not_starts_with: Vec<String>,
+    #[serde(default)]
+    not_ends_with: Vec<String>,
+}
+
+impl FieldSelector {
+    /// Only `Equals` and `NotEquals`, the operators judged here.
+    fn plain(&self) -> bool {
+        self.starts_with.is_empty()
+            && self.ends_with.is_empty()
+            && self.not_starts_with.is_empty()
+            && self.not_ends_with.is_empty()
+    }
 }
 
 #[derive(Deserialize)]
@@ -217,10 +235,29 @@ struct Subscription {
 fn logs_management_writes(s: &Selectors) -> Option<bool> {
     if let Some(adv) = &s.advanced_event_selectors {
         if !adv.is_empty() {
-            return Some(adv.iter().any(|sel| {
+            // A management selector ctreplay cannot judge (another field,
+            // a StartsWith) leaves the answer unknown unless another one
+            // plainly logs the writes: never a false "logged".
+            let mut undecided = false;
+            for sel in adv {
                 let field = |name: &str| sel.field_selectors.iter().find(|f| f.field == name);
-                let management = field("eventCategory")
-                    .is_some_and(|f| f.equals.iter().any(|v| v == "Management"));
+                let Some(category) = field("eventCategory") else {
+                    undecided = true;
+                    continue;
+                };
+                if !category.equals.iter().any(|v| v == "Management") {
+                    continue;
+                }
+                let known = sel.field_selectors.iter().all(|f| {
+                    matches!(
+                        f.field.as_str(),
+                        "eventCategory" | "readOnly" | "eventSource"
+                    ) && f.plain()
+                });
+                if !known {
+                    undecided = true;
+                    continue;
+                }
                 let writes = field("readOnly").is_none_or(|f| {
                     !f.equals.iter().any(|v| v == "true")
                         && !f.not_equals.iter().any(|v| v == "false")
@@ -229,8 +266,11 @@ fn logs_management_writes(s: &Selectors) -> Option<bool> {
                     (f.equals.is_empty() || f.equals.iter().any(|v| v == "ec2.amazonaws.com"))
                         && !f.not_equals.iter().any(|v| v == "ec2.amazonaws.com")
                 });
-                management && writes && ec2
-            }));
+                if writes && ec2 {
+                    return Some(true);
+                }
+            }
+            return if undecided { None } else { Some(false) };
         }
     }
     let basic = s.event_selectors.as_ref()?;

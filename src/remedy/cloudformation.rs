@@ -32,6 +32,22 @@ fn value(v: &Val) -> Value {
     }
 }
 
+/// A filter's metric transformation, its unit and default kept.
+fn transformation(f: &super::FilterFix) -> Value {
+    let mut t = json!({
+        "MetricName": value(&f.metric),
+        "MetricNamespace": value(&f.namespace),
+        "MetricValue": "1"
+    });
+    if let Some(u) = &f.unit {
+        t["Unit"] = json!(u);
+    }
+    if let Some(d) = f.default_value {
+        t["DefaultValue"] = json!(d);
+    }
+    t
+}
+
 /// Render `plan`.
 pub fn render(plan: &Plan) -> String {
     let mut params = Map::new();
@@ -66,11 +82,7 @@ pub fn render(plan: &Plan) -> String {
                             "LogGroupName": value(&f.log_group),
                             "FilterName": value(&f.name),
                             "FilterPattern": f.pattern,
-                            "MetricTransformations": [{
-                                "MetricName": value(&f.metric),
-                                "MetricNamespace": value(&f.namespace),
-                                "MetricValue": "1"
-                            }]
+                            "MetricTransformations": [transformation(f)]
                         }
                     }),
                 );
@@ -97,6 +109,25 @@ pub fn render(plan: &Plan) -> String {
                         }
                     }),
                 );
+                let props = &mut resources
+                    .get_mut(&format!("SecurityGroupChangesAlarm{n}"))
+                    .expect("just inserted")["Properties"];
+                if !a.ok_actions.is_empty() {
+                    props["OKActions"] = json!(a.ok_actions);
+                }
+                if !a.insufficient_actions.is_empty() {
+                    props["InsufficientDataActions"] = json!(a.insufficient_actions);
+                }
+                if let Some(u) = &a.unit {
+                    props["Unit"] = json!(u);
+                }
+                if !a.dimensions.is_empty() {
+                    props["Dimensions"] = json!(a
+                        .dimensions
+                        .iter()
+                        .map(|(n, v)| json!({ "Name": n, "Value": v }))
+                        .collect::<Vec<_>>());
+                }
             }
             Fix::Subscribe { topic } => {
                 resources.insert(
@@ -112,10 +143,7 @@ pub fn render(plan: &Plan) -> String {
                     }),
                 );
             }
-            Fix::EnableActions { .. }
-            | Fix::StartLogging { .. }
-            | Fix::EventSelectors { .. }
-            | Fix::TrailToLogs { .. } => {
+            Fix::EnableActions { .. } | Fix::StartLogging { .. } | Fix::TrailToLogs { .. } => {
                 let one = Plan {
                     control: plan.control.clone(),
                     steps: vec![s.clone()],

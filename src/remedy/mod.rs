@@ -64,7 +64,7 @@ impl Val {
 }
 
 /// The metric filter to put.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FilterFix {
     /// Its log group.
     pub log_group: Val,
@@ -76,11 +76,15 @@ pub struct FilterFix {
     pub metric: Val,
     /// Its namespace.
     pub namespace: Val,
+    /// The unit it publishes, kept from the filter in place.
+    pub unit: Option<String>,
+    /// What it publishes when nothing matches, kept from the filter.
+    pub default_value: Option<f64>,
 }
 
 /// The alarm to put: Sum over 300 s, `>= 1`, 1 of 1, missing data
 /// `notBreaching`, actions enabled, an SNS action.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AlarmFix {
     /// Its name (the existing one when correcting it).
     pub name: Val,
@@ -88,12 +92,37 @@ pub struct AlarmFix {
     pub metric: Val,
     /// Its namespace.
     pub namespace: Val,
-    /// The SNS topics it notifies.
+    /// Its ALARM actions: the ones in place (SNS or not), or an SNS topic
+    /// to give.
     pub topics: Vec<Val>,
+    /// Its OK actions, kept.
+    pub ok_actions: Vec<String>,
+    /// Its INSUFFICIENT_DATA actions, kept.
+    pub insufficient_actions: Vec<String>,
+    /// Its unit, kept unless it is what keeps data away.
+    pub unit: Option<String>,
+    /// Its dimensions, kept unless they are what keeps data away.
+    pub dimensions: Vec<(String, String)>,
+}
+
+impl AlarmFix {
+    /// A new alarm on a metric: the CIS one, an SNS topic to give.
+    fn new(name: Val, metric: Val, namespace: Val) -> AlarmFix {
+        AlarmFix {
+            name,
+            metric,
+            namespace,
+            topics: vec![topic_param()],
+            ok_actions: Vec::new(),
+            insufficient_actions: Vec::new(),
+            unit: None,
+            dimensions: Vec::new(),
+        }
+    }
 }
 
 /// One fix.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Fix {
     /// Create or correct the metric filter.
     Filter(FilterFix),
@@ -119,15 +148,10 @@ pub enum Fix {
         /// The trail.
         trail: String,
     },
-    /// Log write management events.
-    EventSelectors {
-        /// The trail.
-        trail: String,
-    },
 }
 
 /// One fix, where it applies, and the findings it answers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     /// The fix.
     pub fix: Fix,
@@ -138,7 +162,7 @@ pub struct Step {
 }
 
 /// Every fix for an audit's gaps.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plan {
     /// The control judged.
     pub control: String,
@@ -164,10 +188,16 @@ impl Plan {
                 _ => {}
             }
         }
+        // Each name once: the first use says what it is.
         let mut out: Vec<&Val> = Vec::new();
         for v in all {
-            if matches!(v, Val::Param { .. }) && !out.contains(&v) {
-                out.push(v);
+            if let Val::Param { name, .. } = v {
+                if !out
+                    .iter()
+                    .any(|o| matches!(o, Val::Param { name: n, .. } if n == name))
+                {
+                    out.push(v);
+                }
             }
         }
         out
@@ -278,6 +308,7 @@ pub fn plan(audit: &Audit, inputs: &Inputs) -> Plan {
         }),
     };
     let mut new_metric: Option<(Val, Val)> = None;
+    let mut new_alarms = 0;
     for f in gaps {
         let why = format!("{}: {}", f.kind, f.detail);
         let kind = f.kind;
@@ -322,18 +353,7 @@ pub fn plan(audit: &Audit, inputs: &Inputs) -> Plan {
                     Val::Known(t.metric_name.clone()),
                     Val::Known(t.metric_namespace.clone()),
                 ),
-                None => (
-                    Val::Param {
-                        name: "METRIC_NAME",
-                        what: "the metric the filter publishes",
-                        default: Some(cis::ALARM.metric_name),
-                    },
-                    Val::Param {
-                        name: "METRIC_NAMESPACE",
-                        what: "its namespace",
-                        default: Some(cis::ALARM.namespace),
-                    },
-                ),
+                None => (metric_param(), namespace_param()),
             };
             if existing.is_none() {
                 new_metric = Some((metric.clone(), namespace.clone()));
@@ -343,7 +363,11 @@ pub fn plan(audit: &Audit, inputs: &Inputs) -> Plan {
                 None => Val::Param {
                     name: "FILTER_NAME",
                     what: "the new metric filter's name",
-                    default: Some("SecurityGroupChanges"),
+                    default: (!inputs
+                        .filters
+                        .iter()
+                        .any(|x| x.filter_name == "SecurityGroupChanges"))
+                    .then_some("SecurityGroupChanges"),
                 },
             };
             add(
@@ -354,6 +378,8 @@ pub fn plan(audit: &Audit, inputs: &Inputs) -> Plan {
                     pattern: pattern.to_owned(),
                     metric,
                     namespace,
+                    unit: t.and_then(|t| t.unit.clone()),
+                    default_value: t.and_then(|t| t.default_value),
                 }),
                 region,
                 why,
@@ -380,33 +406,40 @@ pub fn plan(audit: &Audit, inputs: &Inputs) -> Plan {
                 );
                 continue;
             }
-            let topics: Vec<Val> = {
-                let sns: Vec<Val> = al
-                    .alarm_actions
+            // Everything the findings are not about is kept: a put
+            // replaces the whole alarm.
+            let about_it = |k: FindingKind| {
+                audit
+                    .findings
                     .iter()
-                    .filter(|a| a.contains(":sns:"))
-                    .map(|a| Val::Known(a.clone()))
-                    .collect();
-                if sns.is_empty() {
-                    vec![topic_param()]
-                } else {
-                    sns
-                }
+                    .any(|g| g.kind == k && g.about.alarm.as_deref() == Some(&al.alarm_name))
             };
+            let mut topics: Vec<Val> = al.alarm_actions.iter().cloned().map(Val::Known).collect();
+            if !al.alarm_actions.iter().any(|a| a.contains(":sns:")) {
+                topics.push(topic_param());
+            }
             let known = |v: &Option<String>, p: Val| v.clone().map_or(p, Val::Known);
             add(
                 &mut out,
                 Fix::Alarm(AlarmFix {
                     name: Val::Known(al.alarm_name.clone()),
-                    metric: known(
-                        &al.metric_name,
-                        Val::param("METRIC_NAME", "the metric the alarm watches"),
-                    ),
-                    namespace: known(
-                        &al.namespace,
-                        Val::param("METRIC_NAMESPACE", "its namespace"),
-                    ),
+                    metric: known(&al.metric_name, metric_param()),
+                    namespace: known(&al.namespace, namespace_param()),
                     topics,
+                    ok_actions: al.ok_actions.clone(),
+                    insufficient_actions: al.insufficient_data_actions.clone(),
+                    unit: al
+                        .unit
+                        .clone()
+                        .filter(|_| !about_it(FindingKind::UnitMismatch)),
+                    dimensions: if about_it(FindingKind::DimensionsMismatch) {
+                        Vec::new()
+                    } else {
+                        al.dimensions
+                            .iter()
+                            .map(|d| (d.name.clone(), d.value.clone()))
+                            .collect()
+                    },
                 }),
                 region,
                 why,
@@ -424,12 +457,11 @@ pub fn plan(audit: &Audit, inputs: &Inputs) -> Plan {
             };
             add(
                 &mut out,
-                Fix::Alarm(AlarmFix {
-                    name: alarm_param(),
-                    metric: Val::Known(t.metric_name.clone()),
-                    namespace: Val::Known(t.metric_namespace.clone()),
-                    topics: vec![topic_param()],
-                }),
+                Fix::Alarm(AlarmFix::new(
+                    new_alarm_name(&mut new_alarms, inputs),
+                    Val::Known(t.metric_name.clone()),
+                    Val::Known(t.metric_namespace.clone()),
+                )),
                 trail_group.as_ref().map(|g| g.0.clone()),
                 why,
             );
@@ -437,7 +469,7 @@ pub fn plan(audit: &Audit, inputs: &Inputs) -> Plan {
             let topic = deployment
                 .into_iter()
                 .flat_map(|d| &d.topics)
-                .find(|t| f.detail.contains(&t.arn));
+                .find(|t| f.about.resource.as_deref() == Some(t.arn.as_str()));
             match topic {
                 Some(t) => add(
                     &mut out,
@@ -457,26 +489,33 @@ pub fn plan(audit: &Audit, inputs: &Inputs) -> Plan {
         ) {
             let trail = deployment.and_then(|d| d.trail.as_ref());
             let region = trail.map(|t| t.home_region.clone());
-            let fix = match (kind, trail) {
-                (FindingKind::TrailNotLogging, Some(t)) => Fix::StartLogging {
-                    trail: t.arn.clone(),
-                },
-                (FindingKind::TrailSkipsManagementWrites, Some(t)) => Fix::EventSelectors {
-                    trail: t.arn.clone(),
-                },
-                (_, t) => Fix::TrailToLogs {
-                    trail: t.map_or_else(
-                        || {
-                            Val::param(
-                                "TRAIL_NAME",
-                                "the multi-region trail to deliver to CloudWatch Logs",
-                            )
-                        },
-                        |t| Val::Known(t.arn.clone()),
-                    ),
-                },
-            };
-            add(&mut out, fix, region, why);
+            match (kind, trail) {
+                (FindingKind::TrailNotLogging, Some(t)) => add(
+                    &mut out,
+                    Fix::StartLogging {
+                        trail: t.arn.clone(),
+                    },
+                    region,
+                    why,
+                ),
+                // put-event-selectors replaces every selector (data events
+                // too): the merge is the user's, with the ones in place.
+                (FindingKind::TrailSkipsManagementWrites, Some(t)) => out.investigate.push(format!(
+                    "{why} (add a management-events selector to the trail's own: aws cloudtrail get-event-selectors --trail-name {}, then put-event-selectors with all of them plus {{\"ReadWriteType\": \"All\", \"IncludeManagementEvents\": true}}; put-event-selectors replaces every selector)",
+                    t.arn
+                )),
+                (FindingKind::NoTrailToLogGroup, Some(t)) => add(
+                    &mut out,
+                    Fix::TrailToLogs {
+                        trail: Val::Known(t.arn.clone()),
+                    },
+                    region,
+                    why,
+                ),
+                _ => out.investigate.push(format!(
+                    "{why} (no trail to change: create a multi-region trail with aws cloudtrail create-trail --is-multi-region-trail, start-logging, then deliver it to a log group)"
+                )),
+            }
         } else {
             out.investigate.push(format!("{why} ({})", hint(kind)));
         }
@@ -493,12 +532,11 @@ pub fn plan(audit: &Audit, inputs: &Inputs) -> Plan {
                 _ => None,
             });
             out.steps.push(Step {
-                fix: Fix::Alarm(AlarmFix {
-                    name: alarm_param(),
+                fix: Fix::Alarm(AlarmFix::new(
+                    new_alarm_name(&mut new_alarms, inputs),
                     metric,
                     namespace,
-                    topics: vec![topic_param()],
-                }),
+                )),
                 region,
                 why: vec!["the new metric filter's metric needs the alarm".into()],
             });
@@ -519,7 +557,7 @@ pub fn plan(audit: &Audit, inputs: &Inputs) -> Plan {
     });
     // Apply in dependency order: trail, filter, alarm, actions, subscribers.
     out.steps.sort_by_key(|s| match s.fix {
-        Fix::TrailToLogs { .. } | Fix::StartLogging { .. } | Fix::EventSelectors { .. } => 0,
+        Fix::TrailToLogs { .. } | Fix::StartLogging { .. } => 0,
         Fix::Filter(_) => 1,
         Fix::Alarm(_) => 2,
         Fix::EnableActions { .. } => 3,
@@ -536,11 +574,44 @@ fn topic_param() -> Val {
     )
 }
 
-fn alarm_param() -> Val {
+fn metric_param() -> Val {
     Val::Param {
-        name: "ALARM_NAME",
+        name: "METRIC_NAME",
+        what: "the metric the filter publishes and the alarm watches",
+        default: Some(cis::ALARM.metric_name),
+    }
+}
+
+fn namespace_param() -> Val {
+    Val::Param {
+        name: "METRIC_NAMESPACE",
+        what: "the metric's namespace",
+        default: Some(cis::ALARM.namespace),
+    }
+}
+
+/// Parameter names for new alarms: each its own, so that two new alarms
+/// never overwrite each other.
+const NEW_ALARMS: [&str; 5] = [
+    "ALARM_NAME",
+    "ALARM_NAME_2",
+    "ALARM_NAME_3",
+    "ALARM_NAME_4",
+    "ALARM_NAME_5",
+];
+
+/// The next new alarm's name parameter; CIS's name as its default only
+/// for the first, and only if no alarm in place has it (a put would
+/// overwrite that one).
+fn new_alarm_name(count: &mut usize, inputs: &Inputs) -> Val {
+    const DEFAULT: &str = "SecurityGroupChanges";
+    let i = (*count).min(NEW_ALARMS.len() - 1);
+    *count += 1;
+    let taken = inputs.alarms.iter().any(|a| a.alarm_name == DEFAULT);
+    Val::Param {
+        name: NEW_ALARMS[i],
         what: "the new alarm's name",
-        default: Some("SecurityGroupChanges"),
+        default: (i == 0 && !taken).then_some(DEFAULT),
     }
 }
 

@@ -9,7 +9,7 @@
 
 use super::{preamble, Fix, Plan, Val, SUBSCRIBER};
 use crate::cis;
-use crate::report::sanitize::sanitize;
+use crate::report::sanitize::{dangerous, sanitize};
 
 /// `s` as an HCL quoted string.
 pub(crate) fn string(s: &str) -> String {
@@ -26,7 +26,7 @@ pub(crate) fn string(s: &str) -> String {
                 out.push(c);
                 out.push(c);
             }
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if dangerous(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
     }
@@ -47,6 +47,33 @@ fn value(v: &Val) -> String {
 
 fn comment(s: &str) -> String {
     format!("# {}\n", sanitize(s))
+}
+
+/// The alarm's kept OK and INSUFFICIENT_DATA actions, unit and
+/// dimensions, as arguments.
+fn alarm_extras(a: &super::AlarmFix) -> String {
+    let list = |v: &[String]| v.iter().map(|x| string(x)).collect::<Vec<_>>().join(", ");
+    let mut out = String::new();
+    if !a.ok_actions.is_empty() {
+        out += &format!("  ok_actions          = [{}]\n", list(&a.ok_actions));
+    }
+    if !a.insufficient_actions.is_empty() {
+        out += &format!(
+            "  insufficient_data_actions = [{}]\n",
+            list(&a.insufficient_actions)
+        );
+    }
+    if let Some(u) = &a.unit {
+        out += &format!("  unit                = {}\n", string(u));
+    }
+    if !a.dimensions.is_empty() {
+        out += "  dimensions = {\n";
+        for (n, v) in &a.dimensions {
+            out += &format!("    {} = {}\n", string(n), string(v));
+        }
+        out += "  }\n";
+    }
+    out
 }
 
 /// Render `plan`.
@@ -94,12 +121,14 @@ pub fn render(plan: &Plan) -> String {
                     );
                 }
                 out += &format!(
-                    "resource \"aws_cloudwatch_log_metric_filter\" \"{id}\" {{\n  name           = {}\n  log_group_name = {}\n  pattern        = {}\n\n  metric_transformation {{\n    name      = {}\n    namespace = {}\n    value     = \"1\"\n  }}\n}}\n",
+                    "resource \"aws_cloudwatch_log_metric_filter\" \"{id}\" {{\n  name           = {}\n  log_group_name = {}\n  pattern        = {}\n\n  metric_transformation {{\n    name      = {}\n    namespace = {}\n    value     = \"1\"\n{}{}  }}\n}}\n",
                     value(&f.name),
                     value(&f.log_group),
                     string(&f.pattern),
                     value(&f.metric),
-                    value(&f.namespace)
+                    value(&f.namespace),
+                    f.unit.as_deref().map_or(String::new(), |u| format!("    unit      = {}\n", string(u))),
+                    f.default_value.map_or(String::new(), |d| format!("    default_value = {}\n", string(&d.to_string()))),
                 );
             }
             Fix::Alarm(a) => {
@@ -111,7 +140,7 @@ pub fn render(plan: &Plan) -> String {
                     );
                 }
                 out += &format!(
-                    "resource \"aws_cloudwatch_metric_alarm\" \"{id}\" {{\n  alarm_name          = {}\n  metric_name         = {}\n  namespace           = {}\n  statistic           = {}\n  period              = {}\n  evaluation_periods  = {}\n  datapoints_to_alarm = {}\n  threshold           = {}\n  comparison_operator = {}\n  treat_missing_data  = \"notBreaching\"\n  actions_enabled     = true\n  alarm_actions       = [{}]\n}}\n",
+                    "resource \"aws_cloudwatch_metric_alarm\" \"{id}\" {{\n  alarm_name          = {}\n  metric_name         = {}\n  namespace           = {}\n  statistic           = {}\n  period              = {}\n  evaluation_periods  = {}\n  datapoints_to_alarm = {}\n  threshold           = {}\n  comparison_operator = {}\n  treat_missing_data  = \"notBreaching\"\n  actions_enabled     = true\n  alarm_actions       = [{}]\n{}}}\n",
                     value(&a.name),
                     value(&a.metric),
                     value(&a.namespace),
@@ -121,7 +150,8 @@ pub fn render(plan: &Plan) -> String {
                     r.datapoints_to_alarm,
                     r.threshold,
                     string(r.comparison.as_str()),
-                    a.topics.iter().map(value).collect::<Vec<_>>().join(", ")
+                    a.topics.iter().map(value).collect::<Vec<_>>().join(", "),
+                    alarm_extras(a),
                 );
             }
             Fix::Subscribe { topic } => {

@@ -7,9 +7,11 @@
 
 use std::borrow::Cow;
 
-fn dangerous(c: char) -> bool {
+/// Control characters, and the invisible ones that reorder or hide text
+/// (bidirectional marks and overrides, zero-width characters).
+pub(crate) fn dangerous(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+        || matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// `s` with every dangerous character escaped.

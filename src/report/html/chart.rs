@@ -95,11 +95,12 @@ pub(super) fn timeline(from: i64, to: i64, lanes: &[Lane]) -> Markup {
     let span = (to - from) as f64;
     let x = |t: i64| LABELS + (t.clamp(from, to) - from) as f64 / span * (WIDTH - LABELS - 4.0);
     let height = AXIS + LANE * lanes.len() as f64 + 4.0;
+    // At most eight ticks whatever the span (eventTimes are the caller's).
     let step = STEPS
         .iter()
         .copied()
         .find(|s| (to - from) / s <= 8)
-        .unwrap_or(365 * 86_400);
+        .unwrap_or_else(|| ((to - from) + 7) / 8);
     let first_tick = (from + step - 1).div_euclid(step) * step;
     let ticks: Vec<i64> = (0..)
         .map(|i| first_tick + i * step)
