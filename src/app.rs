@@ -241,6 +241,7 @@ fn run_audit(args: AuditArgs) -> Result<Exit> {
             report::AuditFormat::Ndjson => report::audit::write_ndjson(&run.audit, out),
             report::AuditFormat::Csv => report::audit::write_csv(&run.audit, out),
             report::AuditFormat::Ocsf => report::ocsf::write(&run.audit, out),
+            report::AuditFormat::Asff => report::asff::write(&run.audit, out),
         })?;
     }
     let verdict = match run.audit.verdict {

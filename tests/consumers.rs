@@ -173,3 +173,29 @@ fn ndjson_lines_each_parse_and_say_what_they_are() {
         .iter()
         .any(|l| l["type"] == "finding" && l["kind"] == "blind_spot"));
 }
+
+#[test]
+fn asff_findings_import_into_security_hub_in_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    trail(dir.path());
+    let logs = dir.path().join("AWSLogs");
+    let file = save(
+        dir.path(),
+        "audit.asff.json",
+        &["audit", "-q", "-f", "asff", logs.to_str().unwrap()],
+    );
+    let findings: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let findings = findings.as_array().unwrap();
+    assert!(findings.len() >= 3, "two controls and a finding");
+    assert_eq!(findings[0]["AwsAccountId"], ACCOUNT);
+    assert_eq!(findings[0]["Compliance"]["Status"], "FAILED");
+    // boto3 checks every finding against Security Hub's model (required
+    // attributes, types) before sending; the server (moto) imports them,
+    // 100 a call as the README shows.
+    let endpoint = crate::s3::endpoint();
+    let out = python(
+        "import json, sys, boto3\nf = json.load(open(sys.argv[1]))\nsh = boto3.client('securityhub', endpoint_url=sys.argv[2], region_name='eu-west-1', aws_access_key_id='t', aws_secret_access_key='t')\nok = 0\nfor i in range(0, len(f), 100):\n    r = sh.batch_import_findings(Findings=f[i:i + 100])\n    assert r['FailedCount'] == 0, r\n    ok += r['SuccessCount']\nprint(ok)",
+        &[&file, &endpoint],
+    );
+    assert_eq!(out.trim(), findings.len().to_string());
+}

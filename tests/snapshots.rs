@@ -145,6 +145,23 @@ snapshot!(
         HISTORY
     ]
 );
+snapshot!(
+    audit_exports_asff,
+    0,
+    [
+        "audit",
+        "-q",
+        "--format",
+        "asff",
+        SAMPLE,
+        "--metric-filters",
+        FILTERS,
+        "--alarms",
+        ALARMS,
+        "--history",
+        HISTORY
+    ]
+);
 snapshot!(presets_cis_5_text, 0, ["presets", "cis-5.0-4.1"]);
 
 /// The audit's text report fits one screen: at most 40 lines of a

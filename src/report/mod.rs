@@ -9,6 +9,7 @@
 //! comes from logs or exports is escaped before it reaches a terminal
 //! ([`sanitize`]).
 
+pub mod asff;
 pub mod audit;
 mod csv;
 pub mod html;
@@ -64,6 +65,9 @@ pub enum AuditFormat {
     /// OCSF 1.5.0: a Compliance Finding per control, a Detection Finding
     /// per change the alarm missed or could not see.
     Ocsf,
+    /// AWS Security Finding Format, for Security Hub's
+    /// BatchImportFindings (100 findings a call: split the array).
+    Asff,
 }
 
 /// `presets --format`.
