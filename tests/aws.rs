@@ -100,6 +100,8 @@ struct Build {
     /// A filter missing names, and an alarm that needs 2 of 2 datapoints
     /// and whose actions are disabled: the gaps `--fix` must fix.
     broken: bool,
+    /// No alarm at all on the filter's metric.
+    no_alarm: bool,
 }
 
 /// Build account `n`: a trail to a log group, the CIS filter, an alarm
@@ -188,35 +190,37 @@ fn build(n: u32, how: Build) -> Account {
 
         let cw = aws_sdk_cloudwatch::Client::new(&conf);
         use aws_sdk_cloudwatch::types::{ComparisonOperator, StateValue, Statistic};
-        cw.put_metric_alarm()
-            .alarm_name("security-group-changes")
-            .metric_name("SecurityGroupEventCount")
-            .namespace("CISBenchmark")
-            .statistic(Statistic::Sum)
-            .period(300)
-            .evaluation_periods(if how.broken { 2 } else { 1 })
-            .datapoints_to_alarm(if how.broken { 2 } else { 1 })
-            .threshold(1.0)
-            .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
-            .alarm_actions(&topic)
-            .send()
-            .await
-            .unwrap();
-        if how.broken {
-            cw.disable_alarm_actions()
-                .alarm_names("security-group-changes")
-                .send()
-                .await
-                .unwrap();
-        }
-        for state in [StateValue::Alarm, StateValue::Ok] {
-            cw.set_alarm_state()
+        if !how.no_alarm {
+            cw.put_metric_alarm()
                 .alarm_name("security-group-changes")
-                .state_value(state)
-                .state_reason("Threshold Crossed: 1 datapoint [1.0] was greater than or equal to the threshold (1.0).")
+                .metric_name("SecurityGroupEventCount")
+                .namespace("CISBenchmark")
+                .statistic(Statistic::Sum)
+                .period(300)
+                .evaluation_periods(if how.broken { 2 } else { 1 })
+                .datapoints_to_alarm(if how.broken { 2 } else { 1 })
+                .threshold(1.0)
+                .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+                .alarm_actions(&topic)
                 .send()
                 .await
                 .unwrap();
+            if how.broken {
+                cw.disable_alarm_actions()
+                    .alarm_names("security-group-changes")
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            for state in [StateValue::Alarm, StateValue::Ok] {
+                cw.set_alarm_state()
+                    .alarm_name("security-group-changes")
+                    .state_value(state)
+                    .state_reason("Threshold Crossed: 1 datapoint [1.0] was greater than or equal to the threshold (1.0).")
+                    .send()
+                    .await
+                    .unwrap();
+            }
         }
 
         let ct = aws_sdk_cloudtrail::Client::new(&conf);
@@ -539,6 +543,7 @@ fn apply(a: &Account, program: &Path, script: &Path) {
             a.creds.session_token().unwrap_or_default(),
         )
         .env("AWS_DEFAULT_REGION", REGION)
+        .env("SNS_TOPIC_ARN", &a.topic)
         .env_remove("AWS_PROFILE")
         .output()
         .unwrap();
@@ -559,17 +564,28 @@ const FIXED: [&str; 3] = [
 
 #[test]
 fn the_cli_and_boto3_fixes_remove_the_configuration_gaps() {
-    for (n, format) in [(4, "cli"), (5, "boto3")] {
+    for (n, format, no_alarm) in [
+        (4, "cli", false),
+        (5, "boto3", false),
+        (7, "cli", true),
+        (8, "boto3", true),
+    ] {
         let a = build(
             n,
             Build {
-                broken: true,
+                broken: !no_alarm,
+                no_alarm,
                 ..Build::default()
             },
         );
         let before = json_of(&run(&a, &["audit", "--aws", "-f", "json"], None));
         let kinds = finding_kinds(&before);
-        for k in FIXED {
+        let fixed: &[&str] = if no_alarm {
+            &["no_alarm_on_filter"]
+        } else {
+            &FIXED
+        };
+        for &k in fixed {
             assert!(
                 kinds.contains(&k),
                 "{format}: {k} before the fix: {kinds:?}"
@@ -577,11 +593,18 @@ fn the_cli_and_boto3_fixes_remove_the_configuration_gaps() {
         }
         let fix = run(&a, &["audit", "--aws", "--fix", format], None);
         let script = String::from_utf8(fix.stdout).unwrap();
-        // The real names, no parameter left to fill.
-        assert!(script.contains("security-group-changes"), "{script}");
-        assert!(script.contains(&format!("CloudTrail/{}", a.id)), "{script}");
-        assert!(script.contains(&a.topic), "{script}");
-        assert!(!script.contains("SNS_TOPIC_ARN"), "{script}");
+        if no_alarm {
+            // The filter's real metric; the topic is the user's to give.
+            assert!(script.contains("SecurityGroupEventCount"), "{script}");
+            assert!(script.contains("SNS_TOPIC_ARN"), "{script}");
+            assert!(!script.contains(&a.topic), "{script}");
+        } else {
+            // The real names, no parameter left to fill.
+            assert!(script.contains("security-group-changes"), "{script}");
+            assert!(script.contains(&format!("CloudTrail/{}", a.id)), "{script}");
+            assert!(script.contains(&a.topic), "{script}");
+            assert!(!script.contains("SNS_TOPIC_ARN"), "{script}");
+        }
         let dir = tempfile::tempdir().unwrap();
         let file = dir
             .path()
@@ -597,7 +620,7 @@ fn the_cli_and_boto3_fixes_remove_the_configuration_gaps() {
         apply(&a, &program, &file);
         let after = json_of(&run(&a, &["audit", "--aws", "-f", "json"], None));
         let kinds = finding_kinds(&after);
-        for k in FIXED {
+        for &k in fixed {
             assert!(
                 !kinds.contains(&k),
                 "{format}: {k} after the fix: {kinds:?}"
