@@ -140,6 +140,11 @@ fn ocsf_events_validate_against_the_1_5_0_models() {
     );
     let events: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(events[2]["evidences"][0]["data"]["eventID"], "b");
+    let object = events[2]["evidences"][0]["data"]["object"]
+        .as_str()
+        .unwrap();
+    assert!(object.ends_with("_x.json.gz"), "{object}");
+    assert_eq!(events[2]["evidences"][0]["data"]["record"], 1);
     assert_eq!(events[2]["resources"][0]["uid"], ACCOUNT);
 }
 

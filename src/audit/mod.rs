@@ -293,6 +293,10 @@ pub struct ChangeOutcome {
     /// Why it was not notified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub why: Option<NotNotified>,
+    /// The log object the record was read from, and its index there (the
+    /// OCSF evidence; the JSON lists changes by eventID).
+    #[serde(skip)]
+    pub object: (String, u64),
 }
 
 impl ChangeOutcome {
@@ -312,6 +316,7 @@ impl ChangeOutcome {
             status,
             alarm,
             why,
+            object: (e.object.clone(), e.record),
         }
     }
 }

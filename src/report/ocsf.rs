@@ -3,7 +3,7 @@
 //! status Pass, Fail or Unknown (Unknown where the audit could not judge),
 //! and one Detection Finding (class 2004) per security-group change the
 //! alarm missed or could not see, with the CloudTrail eventID and the log
-//! object as evidence (<https://schema.ocsf.io/1.5.0/classes/compliance_finding>,
+//! object (key or path, and the record's index) as evidence (<https://schema.ocsf.io/1.5.0/classes/compliance_finding>,
 //! <https://schema.ocsf.io/1.5.0/classes/detection_finding>).
 //!
 //! Times are the logs' own (the change's eventTime; the end of the logs'
@@ -137,6 +137,8 @@ pub fn write(a: &Audit, out: &mut dyn Write) -> io::Result<()> {
                     "recipientAccountId": ch.account,
                     "awsRegion": ch.region,
                     "alarm": ch.alarm,
+                    "object": ch.object.0,
+                    "record": ch.object.1,
                     "evidence": object
                 }
             }],
