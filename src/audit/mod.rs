@@ -480,6 +480,49 @@ pub struct Audit {
     pub timeline: Vec<Change>,
     /// Every security-group change and its outcome.
     pub changes: Vec<ChangeOutcome>,
+    /// The judged alarms' actual states, from the history's StateUpdate
+    /// items: each from its transition to the next (None: still in it when
+    /// the history ends). For the HTML timeline; the JSON has the items'
+    /// effect in `episodes`.
+    #[serde(skip)]
+    pub actual_states: Vec<ActualState>,
+}
+
+/// One stretch of an alarm's actual state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActualState {
+    /// The alarm.
+    pub alarm: String,
+    /// The state.
+    pub state: crate::alarm::State,
+    /// From the transition into it.
+    pub from: DateTime<Utc>,
+    /// To the next transition.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// The actual states of the alarms `model` judges, from `history` (sorted).
+fn actual_states(model: &Model, history: &[Item]) -> Vec<ActualState> {
+    let mut out = Vec::new();
+    for al in &model.alarms {
+        let updates: Vec<(DateTime<Utc>, crate::alarm::State)> = history
+            .iter()
+            .filter(|i| i.alarm == al.name)
+            .filter_map(|i| match i.kind {
+                crate::exports::history::Kind::StateUpdate { to, .. } => Some((i.time, to)),
+                _ => None,
+            })
+            .collect();
+        for (k, (from, state)) in updates.iter().enumerate() {
+            out.push(ActualState {
+                alarm: al.name.clone(),
+                state: *state,
+                from: *from,
+                to: updates.get(k + 1).map(|n| n.0),
+            });
+        }
+    }
+    out
 }
 
 /// Name the CloudTrail events behind the pipeline findings (a blind
@@ -1461,6 +1504,7 @@ fn assemble(
         findings,
         timeline: changes,
         changes: outcomes,
+        actual_states: actual_states(model, inputs.history.as_deref().unwrap_or_default()),
     }
 }
 

@@ -249,6 +249,28 @@ fn audit_chart(a: &Audit) -> Option<Markup> {
             });
         }
     }
+    // The history's states, inside the chart's span.
+    let states = a
+        .actual_states
+        .iter()
+        .filter(|st| st.to.is_none_or(|x| x.timestamp() >= from) && st.from.timestamp() <= to)
+        .map(|st| Mark::Band {
+            from: st.from.timestamp().max(from),
+            to: st.to.map_or(to, |x| x.timestamp()).min(to),
+            class: match st.state {
+                crate::alarm::State::Alarm => "alarm",
+                crate::alarm::State::Ok => "okband",
+                crate::alarm::State::InsufficientData => "insufficient",
+            },
+            title: format!(
+                "{}: {} from {}{}",
+                t(&st.alarm),
+                st.state.as_str(),
+                time(&st.from),
+                st.to.map_or(String::new(), |x| format!(" to {}", time(&x)))
+            ),
+        })
+        .collect();
     let changes = a
         .changes
         .iter()
@@ -306,6 +328,10 @@ fn audit_chart(a: &Audit) -> Option<Markup> {
         Lane {
             label: "notifications",
             marks: notifications,
+        },
+        Lane {
+            label: "actual state",
+            marks: states,
         },
         Lane {
             label: "actual ALARM",
@@ -436,6 +462,7 @@ pub fn write_audit(a: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> io:
                 p.legend {
                     "Datapoints: each matched change at eventTime + " (a.assumptions.delivery_delay_seconds) " s, summed per 5 minutes. "
                     "Replayed ALARM: dark bands, with the interval the transition is expected in shaded. "
+                    "Actual state: the history's ALARM (red), OK (green) and INSUFFICIENT_DATA (grey) stretches. "
                     "Changes: green notified, red not, grey unjudgeable or uncertain. Hover a mark for details."
                 }
             }
