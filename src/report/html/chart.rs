@@ -21,14 +21,17 @@ const AXIS: f64 = 22.0;
 /// One thing drawn in a lane.
 #[derive(Debug, Clone)]
 pub(super) enum Mark {
-    /// An instant (epoch seconds).
+    /// An instant (epoch seconds), standing for `n` that share its pixel
+    /// column.
     Point {
         /// When.
         t: i64,
         /// CSS class: its colour.
         class: &'static str,
-        /// The hover text.
+        /// The hover text (of the first).
         title: String,
+        /// How many it stands for.
+        n: u64,
     },
     /// A stretch of time.
     Band {
@@ -88,12 +91,55 @@ fn label_of(t: i64, step: i64) -> String {
     }
 }
 
+/// The x of `t` on a chart of `[from, to]`.
+fn x_of(from: i64, to: i64, t: i64) -> f64 {
+    let to = to.max(from + 60);
+    LABELS + (t.clamp(from, to) - from) as f64 / (to - from) as f64 * (WIDTH - LABELS - 4.0)
+}
+
+/// Instants gathered one pixel column (and class) at a time as they come,
+/// so a lane of a million events holds at most a mark per column, and a
+/// title is made only for the first in each.
+#[derive(Debug)]
+pub(super) struct Points {
+    from: i64,
+    to: i64,
+    columns: std::collections::BTreeMap<(i64, &'static str), (i64, String, u64)>,
+}
+
+impl Points {
+    /// Points for a chart of `[from, to]`.
+    pub(super) fn new(from: i64, to: i64) -> Points {
+        Points {
+            from,
+            to,
+            columns: Default::default(),
+        }
+    }
+
+    /// One instant; `title` is called only if it starts a column.
+    pub(super) fn add(&mut self, t: i64, class: &'static str, title: impl FnOnce() -> String) {
+        let col = x_of(self.from, self.to, t).round() as i64;
+        self.columns
+            .entry((col, class))
+            .and_modify(|c| c.2 += 1)
+            .or_insert_with(|| (t, title(), 1));
+    }
+
+    /// The marks.
+    pub(super) fn into_marks(self) -> Vec<Mark> {
+        self.columns
+            .into_iter()
+            .map(|((_, class), (t, title, n))| Mark::Point { t, class, title, n })
+            .collect()
+    }
+}
+
 /// The chart for `[from, to]` (epoch seconds; widened to a minute at
 /// least) with `lanes`, top to bottom.
 pub(super) fn timeline(from: i64, to: i64, lanes: &[Lane]) -> Markup {
+    let x = |t: i64| x_of(from, to, t);
     let to = to.max(from + 60);
-    let span = (to - from) as f64;
-    let x = |t: i64| LABELS + (t.clamp(from, to) - from) as f64 / span * (WIDTH - LABELS - 4.0);
     let height = AXIS + LANE * lanes.len() as f64 + 4.0;
     // At most eight ticks whatever the span (eventTimes are the caller's).
     let step = STEPS
@@ -138,14 +184,15 @@ fn marks(marks: &[Mark], top: f64, x: &dyn Fn(i64) -> f64) -> Markup {
         })
         .fold(0.0_f64, f64::max);
     // Points, one per pixel column and class: the first's title and a count.
-    let mut columns: Vec<(i64, &'static str, &str, u64)> = Vec::new();
+    let mut columns: std::collections::BTreeMap<(i64, &'static str), (&str, u64)> =
+        Default::default();
     for m in marks {
-        if let Mark::Point { t, class, title } = m {
+        if let Mark::Point { t, class, title, n } = m {
             let col = x(*t).round() as i64;
-            match columns.iter_mut().find(|c| c.0 == col && c.1 == *class) {
-                Some(c) => c.3 += 1,
-                None => columns.push((col, class, title, 1)),
-            }
+            columns
+                .entry((col, class))
+                .and_modify(|c| c.1 += n)
+                .or_insert((title, *n));
         }
     }
     html! {
@@ -167,7 +214,7 @@ fn marks(marks: &[Mark], top: f64, x: &dyn Fn(i64) -> f64) -> Markup {
                 Mark::Point { .. } => {}
             }
         }
-        @for (col, class, title, n) in &columns {
+        @for ((col, class), (title, n)) in &columns {
             circle class=(class) cx=(col) cy=(fmt(top + LANE / 2.0)) r="4" {
                 title {
                     (title)
@@ -191,6 +238,7 @@ mod tests {
                     t: i,
                     class: "ok",
                     title: "<x>".into(),
+                    n: 1,
                 })
                 .collect(),
         };
@@ -199,5 +247,28 @@ mod tests {
         assert!(circles > 100 && circles <= 1000, "{circles}");
         assert!(svg.contains("&lt;x&gt; (and "), "titles are escaped");
         assert!(!svg.contains("<x>"));
+    }
+
+    #[test]
+    fn gathered_points_are_one_per_column_and_count_every_instant() {
+        let mut p = Points::new(0, 1_000_000);
+        let mut titles = 0;
+        for t in 0..1_000_000 {
+            p.add(t, "ok", || {
+                titles += 1;
+                String::new()
+            });
+        }
+        let marks = p.into_marks();
+        assert!(marks.len() <= 1000, "{}", marks.len());
+        assert_eq!(titles, marks.len());
+        let n: u64 = marks
+            .iter()
+            .map(|m| match m {
+                Mark::Point { n, .. } => *n,
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(n, 1_000_000);
     }
 }

@@ -25,7 +25,7 @@ use crate::audit::{Audit, ChangeStatus, ControlState, Verdict};
 use crate::event::{format_time, Event};
 use crate::scan::ErrorEntry;
 use crate::scope::Scope;
-use chart::{Lane, Mark};
+use chart::{Lane, Mark, Points};
 
 /// The page's style, inlined.
 const STYLE: &str = include_str!("style.css");
@@ -224,6 +224,7 @@ fn audit_chart(a: &Audit) -> Option<Markup> {
                 t: e.start.timestamp(),
                 class: "notify",
                 title: format!("{}: notification at {}", t(&e.alarm), time(&e.start)),
+                n: 1,
             });
         }
         if let Some(at) = e.actual {
@@ -231,6 +232,7 @@ fn audit_chart(a: &Audit) -> Option<Markup> {
                 t: at.timestamp(),
                 class: "actual",
                 title: format!("{}: actual ALARM at {}", t(&e.alarm), time(&at)),
+                n: 1,
             });
         }
     }
@@ -246,6 +248,7 @@ fn audit_chart(a: &Audit) -> Option<Markup> {
                 t: at.timestamp(),
                 class: "actual",
                 title: t(&f.detail),
+                n: 1,
             });
         }
     }
@@ -271,30 +274,24 @@ fn audit_chart(a: &Audit) -> Option<Markup> {
             ),
         })
         .collect();
-    let changes = a
-        .changes
-        .iter()
-        .map(|c| Mark::Point {
-            t: c.time.timestamp(),
-            class: status_class(c.status),
-            title: format!(
+    let mut changes = Points::new(from, to);
+    for c in &a.changes {
+        changes.add(c.time.timestamp(), status_class(c.status), || {
+            format!(
                 "{} {} by {}: {}",
                 time(&c.time),
                 t(&c.name),
                 t(&c.actor),
                 status_name(c.status)
-            ),
-        })
-        .collect();
-    let pipeline = a
-        .timeline
-        .iter()
-        .map(|c| Mark::Point {
-            t: c.time.timestamp(),
-            class: "pipeline",
-            title: format!("{} {}: {}", time(&c.time), t(&c.event), t(&c.detail)),
-        })
-        .collect();
+            )
+        });
+    }
+    let mut pipeline = Points::new(from, to);
+    for c in &a.timeline {
+        pipeline.add(c.time.timestamp(), "pipeline", || {
+            format!("{} {}: {}", time(&c.time), t(&c.event), t(&c.detail))
+        });
+    }
     let gaps = a
         .scope
         .logs
@@ -339,11 +336,11 @@ fn audit_chart(a: &Audit) -> Option<Markup> {
         },
         Lane {
             label: "security-group changes",
-            marks: changes,
+            marks: changes.into_marks(),
         },
         Lane {
             label: "pipeline changes",
-            marks: pipeline,
+            marks: pipeline.into_marks(),
         },
         Lane {
             label: "log coverage gaps",
@@ -595,26 +592,25 @@ pub fn write_scan(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     });
     let chart = match span {
         Some((from, to)) => {
-            let mut matched = Vec::new();
+            // Gathered a pixel column at a time: the lists may have
+            // spilled, and are never held here.
+            let mut matched = Points::new(from, to);
             for e in view.report.events.iter() {
                 let e = e.map_err(spill)?;
-                matched.push(Mark::Point {
-                    t: e.time.timestamp(),
-                    class: if e.error_code.is_some() {
-                        "unknown"
-                    } else {
-                        "good"
-                    },
-                    title: format!("{} {} by {}", time(&e.time), t(&e.name), t(&e.actor)),
+                let class = if e.error_code.is_some() {
+                    "unknown"
+                } else {
+                    "good"
+                };
+                matched.add(e.time.timestamp(), class, || {
+                    format!("{} {} by {}", time(&e.time), t(&e.name), t(&e.actor))
                 });
             }
-            let mut blind = Vec::new();
+            let mut blind = Points::new(from, to);
             for e in view.report.blind_spots.iter() {
                 let e = e.map_err(spill)?;
-                blind.push(Mark::Point {
-                    t: e.time.timestamp(),
-                    class: "bad",
-                    title: format!("{} {} by {}", time(&e.time), t(&e.name), t(&e.actor)),
+                blind.add(e.time.timestamp(), "bad", || {
+                    format!("{} {} by {}", time(&e.time), t(&e.name), t(&e.actor))
                 });
             }
             let mut breaching = Vec::new();
@@ -640,7 +636,7 @@ pub fn write_scan(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
                 &[
                     Lane {
                         label: "matched events",
-                        marks: matched,
+                        marks: matched.into_marks(),
                     },
                     Lane {
                         label: "breaching periods",
@@ -648,7 +644,7 @@ pub fn write_scan(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
                     },
                     Lane {
                         label: "unseen changes",
-                        marks: blind,
+                        marks: blind.into_marks(),
                     },
                 ],
             ))
