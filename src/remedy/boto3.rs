@@ -165,12 +165,7 @@ pub fn render(plan: &Plan) -> String {
             ),
         };
     }
-    if !plan.investigate.is_empty() {
-        out += "\n# Not fixed by configuration; to investigate:\n";
-        for i in &plan.investigate {
-            out += &format!("# - {}\n", sanitize(i));
-        }
-    }
+    out += &super::investigate_comments(plan);
     out
 }
 

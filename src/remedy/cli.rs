@@ -202,12 +202,7 @@ pub fn render(plan: &Plan) -> String {
             out += &command;
         }
     }
-    if !plan.investigate.is_empty() {
-        out += "\n# Not fixed by configuration; to investigate:\n";
-        for i in &plan.investigate {
-            out += &comment(&format!("- {i}"));
-        }
-    }
+    out += &super::investigate_comments(plan);
     out
 }
 

@@ -144,17 +144,8 @@ pub fn render(plan: &Plan) -> String {
                 );
             }
             Fix::EnableActions { .. } | Fix::StartLogging { .. } | Fix::TrailToLogs { .. } => {
-                let one = Plan {
-                    control: plan.control.clone(),
-                    steps: vec![s.clone()],
-                    investigate: vec![],
-                };
-                let cmd: Vec<String> = super::cli::render(&one)
-                    .lines()
-                    .filter(|l| l.starts_with("aws ") || l.starts_with("  --"))
-                    .map(str::to_owned)
-                    .collect();
-                elsewhere.push(json!({ "Fixes": why, "Command": cmd.join("\n") }));
+                let cmd = super::cli_lines(plan, s).join("\n");
+                elsewhere.push(json!({ "Fixes": why, "Command": cmd }));
             }
         }
     }

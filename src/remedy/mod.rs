@@ -627,6 +627,33 @@ pub(crate) fn preamble(plan: &Plan) -> Vec<String> {
     out
 }
 
+/// The gaps to investigate, as `#` comments (shell, Python and HCL alike).
+pub(crate) fn investigate_comments(plan: &Plan) -> String {
+    if plan.investigate.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n# Not fixed by configuration; to investigate:\n");
+    for i in &plan.investigate {
+        out += &format!("# - {}\n", crate::report::sanitize::sanitize(i));
+    }
+    out
+}
+
+/// `step` as the AWS CLI command lines that apply it, for the formats that
+/// cannot express it as a resource.
+pub(crate) fn cli_lines(plan: &Plan, step: &Step) -> Vec<String> {
+    let one = Plan {
+        control: plan.control.clone(),
+        steps: vec![step.clone()],
+        investigate: vec![],
+    };
+    cli::render(&one)
+        .lines()
+        .filter(|l| l.starts_with("aws ") || l.starts_with("  --"))
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Write the plan in `format`.
 pub fn write(plan: &Plan, format: FixFormat, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let text = match format {

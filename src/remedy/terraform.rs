@@ -162,27 +162,14 @@ pub fn render(plan: &Plan) -> String {
                 );
             }
             _ => {
-                let one = Plan {
-                    control: plan.control.clone(),
-                    steps: vec![s.clone()],
-                    investigate: vec![],
-                };
                 out += "# Not a resource this configuration manages; with the AWS CLI:\n";
-                for l in super::cli::render(&one)
-                    .lines()
-                    .filter(|l| l.starts_with("aws ") || l.starts_with("  --"))
-                {
+                for l in super::cli_lines(plan, s) {
                     out += &format!("#   {l}\n");
                 }
             }
         }
     }
-    if !plan.investigate.is_empty() {
-        out += "\n# Not fixed by configuration; to investigate:\n";
-        for i in &plan.investigate {
-            out += &comment(&format!("- {i}"));
-        }
-    }
+    out += &super::investigate_comments(plan);
     out
 }
 
