@@ -39,6 +39,29 @@ macro_rules! snapshot {
     };
 }
 
+/// The audit of the sample with its exports, in `$format`.
+macro_rules! exports_snapshot {
+    ($name:ident, $format:expr) => {
+        snapshot!(
+            $name,
+            0,
+            [
+                "audit",
+                "-q",
+                "--format",
+                $format,
+                SAMPLE,
+                "--metric-filters",
+                FILTERS,
+                "--alarms",
+                ALARMS,
+                "--history",
+                HISTORY
+            ]
+        );
+    };
+}
+
 snapshot!(scan_text, 0, ["scan", "-q", SAMPLE]);
 snapshot!(scan_json, 0, ["scan", "-q", "--format", "json", SAMPLE]);
 snapshot!(scan_csv, 0, ["scan", "-q", "--format", "csv", SAMPLE]);
@@ -59,109 +82,13 @@ snapshot!(
         HISTORY
     ]
 );
-snapshot!(
-    audit_exports_json,
-    0,
-    [
-        "audit",
-        "-q",
-        "--format",
-        "json",
-        SAMPLE,
-        "--metric-filters",
-        FILTERS,
-        "--alarms",
-        ALARMS,
-        "--history",
-        HISTORY
-    ]
-);
+exports_snapshot!(audit_exports_json, "json");
 snapshot!(scan_html, 0, ["scan", "-q", "--format", "html", SAMPLE]);
-snapshot!(
-    audit_exports_html,
-    0,
-    [
-        "audit",
-        "-q",
-        "--format",
-        "html",
-        SAMPLE,
-        "--metric-filters",
-        FILTERS,
-        "--alarms",
-        ALARMS,
-        "--history",
-        HISTORY
-    ]
-);
-snapshot!(
-    audit_exports_csv,
-    0,
-    [
-        "audit",
-        "-q",
-        "--format",
-        "csv",
-        SAMPLE,
-        "--metric-filters",
-        FILTERS,
-        "--alarms",
-        ALARMS,
-        "--history",
-        HISTORY
-    ]
-);
-snapshot!(
-    audit_exports_ndjson,
-    0,
-    [
-        "audit",
-        "-q",
-        "--format",
-        "ndjson",
-        SAMPLE,
-        "--metric-filters",
-        FILTERS,
-        "--alarms",
-        ALARMS,
-        "--history",
-        HISTORY
-    ]
-);
-snapshot!(
-    audit_exports_ocsf,
-    0,
-    [
-        "audit",
-        "-q",
-        "--format",
-        "ocsf",
-        SAMPLE,
-        "--metric-filters",
-        FILTERS,
-        "--alarms",
-        ALARMS,
-        "--history",
-        HISTORY
-    ]
-);
-snapshot!(
-    audit_exports_asff,
-    0,
-    [
-        "audit",
-        "-q",
-        "--format",
-        "asff",
-        SAMPLE,
-        "--metric-filters",
-        FILTERS,
-        "--alarms",
-        ALARMS,
-        "--history",
-        HISTORY
-    ]
-);
+exports_snapshot!(audit_exports_html, "html");
+exports_snapshot!(audit_exports_csv, "csv");
+exports_snapshot!(audit_exports_ndjson, "ndjson");
+exports_snapshot!(audit_exports_ocsf, "ocsf");
+exports_snapshot!(audit_exports_asff, "asff");
 snapshot!(presets_cis_5_text, 0, ["presets", "cis-5.0-4.1"]);
 
 /// The audit's text report fits one screen: at most 40 lines of a
