@@ -7,8 +7,7 @@
 //!
 //! BatchImportFindings takes at most 100 findings a call, each at most
 //! 240 KB: titles and descriptions are cut to the format's 256 and 1024
-//! characters, so a finding stays far below the limit, and the README
-//! shows how to split the array into calls. The product ARN is the
+//! characters, and the README shows how to split the array into calls. The product ARN is the
 //! account's own default product in the region the findings belong to
 //! (the caller's account and the trail's region with `--aws`, else the
 //! first account and region of the logs). Times are the logs' own, so the
