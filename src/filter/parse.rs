@@ -34,6 +34,8 @@ pub(super) fn parse_json(text: &str, start: usize, end: usize) -> Result<(Expr, 
         end,
         regexes: 0,
         wildcard_selectors: 0,
+        over_regexes: None,
+        over_wildcards: None,
         notes: Vec::new(),
     };
     p.ws();
@@ -53,6 +55,14 @@ pub(super) fn parse_json(text: &str, start: usize, end: usize) -> Result<(Expr, 
         };
         return Err(p.fail(p.pos, &why));
     }
+    // Quotas are judged on the whole pattern, in a fixed order, so that
+    // the reason does not depend on which operand of || comes first.
+    if let Some(at) = p.over_regexes {
+        return Err(p.fail(at, "at most two regular expressions per pattern"));
+    }
+    if let Some(at) = p.over_wildcards {
+        return Err(p.fail(at, "at most three selectors with a wildcard per pattern"));
+    }
     Ok((e, p.notes))
 }
 
@@ -63,6 +73,10 @@ struct Parser<'a> {
     end: usize,
     regexes: usize,
     wildcard_selectors: usize,
+    /// Where the regular expression over the quota starts, if one is.
+    over_regexes: Option<usize>,
+    /// Where the wildcard selector over the quota starts, if one is.
+    over_wildcards: Option<usize>,
     notes: Vec<String>,
 }
 
@@ -334,7 +348,7 @@ impl<'a> Parser<'a> {
         if wildcards == 1 {
             self.wildcard_selectors += 1;
             if self.wildcard_selectors > MAX_WILDCARD_SELECTORS {
-                return Err(self.fail(start, "at most three selectors with a wildcard per pattern"));
+                self.over_wildcards.get_or_insert(start);
             }
         }
         if let Some(b) = self.peek() {
@@ -493,7 +507,7 @@ impl<'a> Parser<'a> {
         };
         self.regexes += 1;
         if self.regexes > MAX_REGEXES {
-            return Err(self.fail(open, "at most two regular expressions per pattern"));
+            self.over_regexes.get_or_insert(open);
         }
         let body = &self.text[body_start..body_start + len];
         let re = aws_regex::compile(body).map_err(|e| Failure {
