@@ -12,8 +12,11 @@ use ctreplay::audit;
 use ctreplay::aws::{self, bundle::Bundle};
 use ctreplay::cli::config;
 use ctreplay::cli::exit::Exit;
-use ctreplay::cli::{AuditArgs, Cli, Command, PresetsArgs, ScanArgs, SynthArgs, TestPatternArgs};
+use ctreplay::cli::{
+    AuditArgs, Cli, Command, PresetsArgs, ScanArgs, SynthArgs, TestPatternArgs, VerifyArgs,
+};
 use ctreplay::filter::{presets, Filter};
+use ctreplay::integrity;
 use ctreplay::progress::Bar;
 use ctreplay::report::{self, sanitize::sanitize, FilterInfo, Query, View};
 use ctreplay::scan::{self, Detector, ScanOptions, ScanReport};
@@ -25,7 +28,8 @@ use ctreplay::testpattern;
 pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Scan(args) => run_scan(args),
-        Command::Audit(args) => run_audit(args),
+        Command::Audit(args) => run_audit(*args),
+        Command::Verify(args) => run_verify(args),
         Command::Synth(args) => run_synth(args),
         Command::Presets(args) => run_presets(args),
         Command::TestPattern(args) => run_test_pattern(args),
@@ -143,8 +147,16 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
 
 fn run_audit(args: AuditArgs) -> Result<Exit> {
     let input = &args.input;
-    let sel = config::selection(input)?;
-    let opts = config::scan_options(input)?;
+    let mut sel = config::selection(input)?;
+    let mut opts = config::scan_options(input)?;
+    let i = &args.integrity;
+    if !args.verify && (!i.public_keys.is_empty() || i.bucket.is_some() || i.strict) {
+        bail!("--public-keys, --bucket and --strict are for --verify");
+    }
+    if args.verify {
+        integrity::prepare(&mut opts, &mut sel);
+        config::public_keys(&i.public_keys)?;
+    }
     let assumptions = config::assumptions(&args)?;
     let aws_opts = config::aws_options(&args, &assumptions)?;
     let (inputs, paths, bucket_region) = if args.aws || args.evidence.is_some() {
@@ -221,7 +233,26 @@ fn run_audit(args: AuditArgs) -> Result<Exit> {
     let bar = Bar::new(quiet);
     let result = audit::run(source.as_ref(), &sel, &opts, &inputs, &assumptions, &bar);
     bar.finish();
-    let run = result?;
+    let mut run = result?;
+    if args.verify {
+        let remote = source.describe().iter().any(|d| d.starts_with("s3://"));
+        let locator = config::locator(i, remote)?;
+        let (keys, _) = keys_for(input, &i.public_keys, remote, &run.scan.digests)?;
+        let report = integrity::judge(
+            source.as_ref(),
+            &run.scan,
+            &sel,
+            &integrity::Judging {
+                keys: &keys,
+                locator,
+                strict: i.strict,
+            },
+        );
+        if report.digests.is_empty() && !quiet {
+            eprintln!("ctreplay: --verify: no digest files were found among the logs read: nothing is proven");
+        }
+        audit::integrity::apply(&mut run.audit, &report);
+    }
     print_notes(run.plan.filters(), quiet);
     if run.rescanned && !quiet {
         eprintln!(
@@ -248,6 +279,103 @@ fn run_audit(args: AuditArgs) -> Result<Exit> {
         audit::Verdict::Gaps => Exit::Findings,
         audit::Verdict::Inconclusive => Exit::Inconclusive,
         audit::Verdict::Covered => Exit::Clean,
+    };
+    Ok(verdict.max(reading))
+}
+
+/// Public keys for a verification: the files given, else (reading from S3)
+/// ListPublicKeys in every region the digests name, over their time span.
+fn keys_for(
+    input: &ctreplay::cli::Input,
+    files: &[std::path::PathBuf],
+    remote: bool,
+    digests: &[ctreplay::source::ObjectRef],
+) -> Result<(integrity::PublicKeys, Vec<String>)> {
+    let (keys, names) = config::public_keys(files)?;
+    if !keys.is_empty() || !remote || digests.is_empty() {
+        return Ok((keys, names));
+    }
+    let parsed: Vec<_> = digests
+        .iter()
+        .filter_map(|d| integrity::digest::DigestName::parse(&d.location.to_string()))
+        .collect();
+    let mut regions: Vec<String> = parsed
+        .iter()
+        .flat_map(|n| [n.region.clone(), n.home_region.clone()])
+        .collect();
+    regions.sort();
+    regions.dedup();
+    let (Some(first), Some(last)) = (
+        parsed.iter().map(|n| n.end).min(),
+        parsed.iter().map(|n| n.end).max(),
+    ) else {
+        return Ok((keys, names));
+    };
+    let opts = config::plain_aws_options(input);
+    let keys = ctreplay::aws::calls::public_keys(
+        &opts,
+        &regions,
+        first - chrono::Duration::days(1),
+        last + chrono::Duration::days(1),
+    )
+    .map_err(anyhow::Error::msg)?;
+    Ok((
+        keys,
+        vec![format!("ListPublicKeys in {}", regions.join(", "))],
+    ))
+}
+
+fn run_verify(args: VerifyArgs) -> Result<Exit> {
+    let input = &args.input;
+    let mut sel = config::selection(input)?;
+    let mut opts = config::scan_options(input)?;
+    integrity::prepare(&mut opts, &mut sel);
+    // Fail on a bad keys file before reading anything.
+    config::public_keys(&args.integrity.public_keys)?;
+    let source = config::source(input)?;
+    let remote = source.describe().iter().any(|d| d.starts_with("s3://"));
+    let locator = config::locator(&args.integrity, remote)?;
+    let detector = Detector::for_audit(vec![Filter::security_group_changes()]);
+    let started = Instant::now();
+    let bar = Bar::new(input.quiet);
+    let result = scan::run(source.as_ref(), &sel, &detector, &opts, &bar);
+    bar.finish();
+    let result = result?;
+    let reading = report_reading(&result, started, input.quiet);
+    let (keys, key_sources) =
+        keys_for(input, &args.integrity.public_keys, remote, &result.digests)?;
+    let report = integrity::judge(
+        source.as_ref(),
+        &result,
+        &sel,
+        &integrity::Judging {
+            keys: &keys,
+            locator,
+            strict: args.integrity.strict,
+        },
+    );
+    let query = report::integrity::VerifyQuery {
+        paths: source.describe(),
+        since: input.since,
+        until: input.until,
+        accounts: input.accounts.clone(),
+        regions: input.regions.clone(),
+        bucket: args.integrity.bucket.clone(),
+        public_keys: key_sources,
+        public_key_count: keys.len(),
+        strict: args.integrity.strict,
+    };
+    with_stdout(|out| match args.format {
+        report::VerifyFormat::Json => report::integrity::write_json(&query, &report, out),
+        report::VerifyFormat::Text => report::integrity::write_text(&report, out),
+    })?;
+    let verdict = match report.outcome() {
+        integrity::Outcome::Clean => Exit::Clean,
+        integrity::Outcome::Findings => Exit::Findings,
+        integrity::Outcome::NothingToVerify => {
+            eprintln!("ctreplay: no digest files were found: nothing could be verified (is log file validation on for the trail, and are the CloudTrail-Digest folders in the input?)");
+            Exit::Inconclusive
+        }
     };
     Ok(verdict.max(reading))
 }

@@ -37,6 +37,7 @@ pub mod error;
 pub mod event;
 pub mod exports;
 pub mod filter;
+pub mod integrity;
 pub mod progress;
 pub mod remedy;
 pub mod report;

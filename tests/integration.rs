@@ -22,3 +22,4 @@ mod real_data;
 mod s3;
 mod snapshots;
 mod synthetic;
+mod verify;

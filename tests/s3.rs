@@ -39,10 +39,24 @@ fn client(endpoint: &str) -> Client {
     Client::from_conf(conf)
 }
 
+/// The name [`bucket_with`] gives the bucket for `name`.
+pub fn bucket_name(name: &str) -> String {
+    format!("ctreplay-{name}-{}", std::process::id())
+}
+
 /// A fresh bucket holding `objects` (key, bytes).
 fn bucket_with(name: &str, objects: Vec<(String, Vec<u8>)>) -> String {
+    bucket_with_metadata(
+        name,
+        objects.into_iter().map(|(k, v)| (k, v, None)).collect(),
+    )
+}
+
+/// A fresh bucket holding `objects` (key, bytes, and the
+/// `x-amz-meta-signature` a CloudTrail digest carries).
+pub fn bucket_with_metadata(name: &str, objects: Vec<(String, Vec<u8>, Option<String>)>) -> String {
     let ep = endpoint();
-    let bucket = format!("ctreplay-{name}-{}", std::process::id());
+    let bucket = bucket_name(name);
     let c = client(&ep);
     runtime().block_on(async {
         c.create_bucket()
@@ -57,14 +71,17 @@ fn bucket_with(name: &str, objects: Vec<(String, Vec<u8>)>) -> String {
             });
         use futures::stream::{self, StreamExt};
         let puts: Vec<_> = stream::iter(objects)
-            .map(|(k, v)| {
+            .map(|(k, v, sig)| {
                 let c = c.clone();
                 let bucket = bucket.clone();
                 async move {
-                    c.put_object()
-                        .bucket(&bucket)
-                        .key(&k)
-                        .body(ByteStream::from(v))
+                    let mut put = c.put_object().bucket(&bucket).key(&k);
+                    if let Some(sig) = sig {
+                        put = put
+                            .metadata("signature", sig)
+                            .metadata("signature-algorithm", "SHA256withRSA");
+                    }
+                    put.body(ByteStream::from(v))
                         .send()
                         .await
                         .map_err(|e| format!("{k}: {e}"))
@@ -81,7 +98,7 @@ fn bucket_with(name: &str, objects: Vec<(String, Vec<u8>)>) -> String {
 }
 
 /// Run ctreplay against the S3 server (or `via`, a proxy in front of it).
-fn run_s3(args: &[&str], via: Option<&str>) -> Output {
+pub fn run_s3(args: &[&str], via: Option<&str>) -> Output {
     let ep = via.map(str::to_owned).unwrap_or_else(endpoint);
     Command::cargo_bin("ctreplay")
         .unwrap()
@@ -138,6 +155,7 @@ fn s3_scan_equals_the_local_scan_of_the_same_objects() {
     ]);
     assert!(out.status.success());
     std::fs::remove_file(dir.path().join("manifest.json")).unwrap();
+    std::fs::remove_file(dir.path().join("public-keys.json")).unwrap();
     let bucket = bucket_with("equal", files_under(dir.path()));
     let local = ctreplay(&["scan", "-q", "-f", "json", dir.path().to_str().unwrap()]);
     let remote = run_s3(&["scan", "-f", "json", &format!("s3://{bucket}/")], None);

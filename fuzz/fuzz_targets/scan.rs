@@ -27,6 +27,8 @@ fuzz_target!(|data: &[u8]| {
         } else {
             64 << 20
         },
+        // And some hash every object as `verify` does.
+        hash_objects: data.first().is_some_and(|b| b & 4 == 4),
     };
     // The raw bytes as stored, gzip or not: the inflater's framing.
     let stored = run_bytes("fuzz.json.gz", data.to_vec(), det, &opts);

@@ -133,6 +133,10 @@ kinds! {
     /// An alarm's SNS topic has no confirmed subscription (from
     /// ListSubscriptionsByTopic).
     TopicWithoutSubscriber => "topic_without_subscriber",
+    /// With --verify: the logs read do not match CloudTrail's digests.
+    ArchiveNotIntact => "archive_not_intact",
+    /// With --verify: changes read from objects not proven unmodified.
+    ChangeFromUnprovenObject => "change_from_unproven_object",
 }
 
 impl fmt::Display for FindingKind {

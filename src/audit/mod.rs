@@ -21,6 +21,7 @@
 pub mod checks;
 pub mod deployment;
 pub mod findings;
+pub mod integrity;
 pub mod matching;
 pub mod model;
 pub mod plan;
@@ -297,6 +298,9 @@ pub struct ChangeOutcome {
     /// OCSF evidence; the JSON lists changes by eventID).
     #[serde(skip)]
     pub object: (String, u64),
+    /// With --verify: the status of that object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<crate::integrity::ObjectStatus>,
 }
 
 impl ChangeOutcome {
@@ -317,6 +321,7 @@ impl ChangeOutcome {
             alarm,
             why,
             object: (e.object.clone(), e.record),
+            integrity: None,
         }
     }
 }
@@ -486,6 +491,10 @@ pub struct Audit {
     /// effect in `episodes`.
     #[serde(skip)]
     pub actual_states: Vec<ActualState>,
+    /// With --verify: how much of what was read CloudTrail's digests
+    /// prove, and what they do not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<integrity::AuditIntegrity>,
 }
 
 /// One stretch of an alarm's actual state.
@@ -1505,6 +1514,7 @@ fn assemble(
         timeline: changes,
         changes: outcomes,
         actual_states: actual_states(model, inputs.history.as_deref().unwrap_or_default()),
+        integrity: None,
     }
 }
 

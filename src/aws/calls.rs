@@ -697,6 +697,70 @@ fn history_doc(i: &aws_sdk_cloudwatch::types::AlarmHistoryItem) -> Value {
         .done()
 }
 
+/// CloudTrail's public keys for `[start, end]` in each of `regions`
+/// (ListPublicKeys, every page), for `verify` without `--public-keys`.
+/// Fails with one message naming the region and the call.
+pub fn public_keys(
+    opts: &AwsOptions,
+    regions: &[String],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<crate::integrity::PublicKeys, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the I/O runtime: {e}"))?;
+    rt.block_on(async {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(p) = &opts.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(e) = &opts.endpoint_url {
+            loader = loader.endpoint_url(e);
+        }
+        let clients = Clients {
+            shared: loader.load().await,
+            max_attempts: opts.max_attempts,
+        };
+        let mut keys = crate::integrity::PublicKeys::default();
+        let to_smithy =
+            |t: DateTime<Utc>| aws_sdk_cloudtrail::primitives::DateTime::from_secs(t.timestamp());
+        for region in regions {
+            let client = clients.cloudtrail(region);
+            let mut token = None;
+            loop {
+                let page = client
+                    .list_public_keys()
+                    .start_time(to_smithy(start))
+                    .end_time(to_smithy(end))
+                    .set_next_token(token.take())
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        let (_, why) = outcome(e, "cloudtrail:ListPublicKeys");
+                        format!("ListPublicKeys in {region}: {why}; or pass --public-keys FILE (`aws cloudtrail list-public-keys` output)")
+                    })?;
+                for k in page.public_key_list() {
+                    let time = |t: Option<&aws_sdk_cloudtrail::primitives::DateTime>| {
+                        t.and_then(|t| DateTime::from_timestamp_millis(t.to_millis().ok()?))
+                    };
+                    keys.push(crate::integrity::keys::PublicKey {
+                        fingerprint: k.fingerprint().unwrap_or_default().to_ascii_lowercase(),
+                        der: k.value().map(|b| b.as_ref().to_vec()).unwrap_or_default(),
+                        valid_from: time(k.validity_start_time()),
+                        valid_to: time(k.validity_end_time()),
+                    });
+                }
+                match page.next_token() {
+                    Some(t) if !t.is_empty() => token = Some(t.to_owned()),
+                    _ => break,
+                }
+            }
+        }
+        Ok(keys)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

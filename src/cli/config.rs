@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{AuditArgs, Input, PatternArgs};
+use super::{AuditArgs, Input, IntegrityArgs, PatternArgs};
 use crate::audit::{Assumptions, Inputs};
 use crate::aws::calls::AwsOptions;
 use crate::aws::deployed::Trail;
@@ -48,6 +48,9 @@ pub enum ConfigError {
     /// A source that cannot be set up.
     #[error(transparent)]
     Source(#[from] SourceError),
+    /// A public-keys file that cannot be used.
+    #[error(transparent)]
+    Keys(#[from] crate::integrity::keys::KeysError),
 }
 
 fn usage(s: impl Into<String>) -> ConfigError {
@@ -70,6 +73,7 @@ pub fn selection(input: &Input) -> Result<Selection, ConfigError> {
         },
         accounts: input.accounts.clone(),
         regions: input.regions.clone(),
+        collect_digests: false,
     })
 }
 
@@ -90,6 +94,7 @@ pub fn scan_options(input: &Input) -> Result<ScanOptions, ConfigError> {
         validate: input.validate,
         threads: input.threads.unwrap_or(ScanOptions::default().threads),
         max_memory: input.max_memory.0,
+        hash_objects: false,
     })
 }
 
@@ -335,4 +340,56 @@ pub fn assumptions(args: &AuditArgs) -> Result<Assumptions, ConfigError> {
         ),
         ..Assumptions::default()
     })
+}
+
+/// The keys of every `--public-keys` file, and the files' names.
+pub fn public_keys(
+    files: &[PathBuf],
+) -> Result<(crate::integrity::PublicKeys, Vec<String>), ConfigError> {
+    let mut keys = crate::integrity::PublicKeys::default();
+    let mut names = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(f).map_err(|error| ConfigError::Io {
+            context: format!("--public-keys {}", f.display()),
+            error,
+        })?;
+        let name = f.display().to_string();
+        keys.add_json(&name, &bytes)?;
+        names.push(name);
+    }
+    Ok((keys, names))
+}
+
+/// How `verify` compares locations: exactly from S3, through `--bucket`
+/// for a local copy, else from `AWSLogs/` on.
+pub fn locator(
+    args: &IntegrityArgs,
+    remote: bool,
+) -> Result<crate::integrity::Locator, ConfigError> {
+    use crate::integrity::Locator;
+    match (&args.bucket, remote) {
+        (Some(_), true) => Err(usage(
+            "--bucket names the bucket of a local copy; an s3:// URL names its own",
+        )),
+        (Some(b), false) if b.trim_matches('/').is_empty() => {
+            Err(usage("--bucket needs a bucket name"))
+        }
+        (Some(b), false) => Ok(Locator::mapped(b)),
+        (None, true) => Ok(Locator::Exact),
+        (None, false) => Ok(Locator::Suffix),
+    }
+}
+
+/// The AWS options of a run that reads only S3 (and, for `verify`,
+/// CloudTrail's public keys).
+pub fn plain_aws_options(input: &Input) -> AwsOptions {
+    AwsOptions {
+        profile: input.profile.clone(),
+        endpoint_url: input.endpoint_url.clone(),
+        discovery_region: None,
+        max_attempts: input.s3_max_attempts.max(1),
+        trail: None,
+        history_from: None,
+        history_to: None,
+    }
 }

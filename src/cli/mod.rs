@@ -41,7 +41,11 @@ pub enum Command {
     /// Replay the alarm over the logs and compare with the deployed one:
     /// what it caught, what it missed, when it was blind (exit code 3 on
     /// gaps).
-    Audit(AuditArgs),
+    Audit(Box<AuditArgs>),
+    /// Check the logs against CloudTrail's signed digest files: which
+    /// objects are proven unmodified, which were changed, deleted or added,
+    /// and which hours no digest covers (exit code 3 when any is not valid).
+    Verify(VerifyArgs),
     /// Write a synthetic CloudTrail trail with a manifest of exact counts.
     Synth(SynthArgs),
     /// List the named patterns (CIS controls by benchmark version, Security
@@ -290,11 +294,58 @@ pub struct AuditArgs {
     #[arg(long, short = 'f', value_enum, default_value_t = AuditFormat::Text)]
     pub format: AuditFormat,
 
+    /// Also check the logs against CloudTrail's signed digests (as `ctreplay
+    /// verify`, in the same pass): the report says how much of what it
+    /// judged is proven, and a tampered archive is a finding.
+    #[arg(long, help_heading = "Integrity")]
+    pub verify: bool,
+
+    /// Keys, bucket, strictness for --verify.
+    #[command(flatten)]
+    pub integrity: IntegrityArgs,
+
     /// Print the fixes for the configuration gaps found, as code, instead
     /// of the report: with the real names of the exports or of --aws, and
     /// a marked parameter for each name ctreplay does not know.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub fix: Option<crate::remedy::FixFormat>,
+}
+
+/// What `verify` and `audit --verify` check signatures with.
+#[derive(Debug, Clone, Default, Args)]
+pub struct IntegrityArgs {
+    /// `aws cloudtrail list-public-keys --start-time ... --end-time ...`
+    /// output (repeatable: one file per region, or one merged). Without
+    /// it, keys are fetched with ListPublicKeys when reading from S3.
+    #[arg(long = "public-keys", value_name = "FILE", help_heading = "Integrity")]
+    pub public_keys: Vec<PathBuf>,
+
+    /// The bucket (and key prefix before AWSLogs/) a local copy was taken
+    /// from, so locations are compared whole; without it they are compared
+    /// from AWSLogs/ on.
+    #[arg(long, value_name = "NAME[/PREFIX]", help_heading = "Integrity")]
+    pub bucket: Option<String>,
+
+    /// Objects proven only by an unsigned digest (the newest digest of a
+    /// local copy, without its head-object output) fail too.
+    #[arg(long, help_heading = "Integrity")]
+    pub strict: bool,
+}
+
+/// `ctreplay verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// What to read.
+    #[command(flatten)]
+    pub input: Input,
+
+    /// Keys, bucket, strictness.
+    #[command(flatten)]
+    pub integrity: IntegrityArgs,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = crate::report::VerifyFormat::Text)]
+    pub format: crate::report::VerifyFormat,
 }
 
 /// `ctreplay presets`.

@@ -13,6 +13,7 @@ pub mod asff;
 pub mod audit;
 mod csv;
 pub mod html;
+pub mod integrity;
 mod json;
 pub mod ocsf;
 pub mod presets;
@@ -68,6 +69,15 @@ pub enum AuditFormat {
     /// AWS Security Finding Format, for Security Hub's
     /// BatchImportFindings (100 findings a call: split the array).
     Asff,
+}
+
+/// `verify --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VerifyFormat {
+    /// Counts, chains, gaps and what is not valid, for people.
+    Text,
+    /// One JSON document with every object and digest.
+    Json,
 }
 
 /// `presets --format`.

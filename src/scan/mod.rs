@@ -43,7 +43,7 @@ mod worker;
 
 pub use classify::{Detector, Verdict};
 pub use collect::{EventList, SpillError, DEFAULT_MAX_MEMORY};
-pub use totals::{ErrorEntry, Totals};
+pub use totals::{ErrorEntry, ObjectHash, Totals};
 pub use worker::{BLOCK, LARGE_RECORD};
 
 use crate::event::Event;
@@ -72,6 +72,9 @@ pub struct ScanOptions {
     /// Bytes the held events may take before they spill to temporary
     /// files (an estimate of what they own, for the whole scan).
     pub max_memory: u64,
+    /// Take the SHA-256 of each object's inflated bytes as they are
+    /// inflated ([`ScanReport::hashes`], for `verify`).
+    pub hash_objects: bool,
 }
 
 impl Default for ScanOptions {
@@ -84,6 +87,7 @@ impl Default for ScanOptions {
             validate: false,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             max_memory: DEFAULT_MAX_MEMORY,
+            hash_objects: false,
         }
     }
 }
@@ -105,6 +109,11 @@ pub struct ScanReport {
     pub duplicates_dropped: u64,
     /// Requests a remote source made, when the source was remote.
     pub requests: Option<Requests>,
+    /// The SHA-256 of every object read to its end, sorted by object, when
+    /// [`ScanOptions::hash_objects`] asked for them.
+    pub hashes: Vec<ObjectHash>,
+    /// The digest files listed, sorted, when the selection collects them.
+    pub digests: Vec<crate::source::ObjectRef>,
 }
 
 /// Why a scan could not finish.
@@ -174,6 +183,8 @@ pub fn run(
     totals.coverage.finish();
     let mut report = finish(totals)?;
     report.requests = listed.requests;
+    report.digests = listed.digests;
+    report.digests.sort_by(|a, b| a.location.cmp(&b.location));
     Ok(report)
 }
 
@@ -213,7 +224,11 @@ fn finish(mut t: Totals) -> Result<ScanReport, SpillError> {
     let mut pipeline = std::mem::take(&mut t.pipeline);
     collect::sort_dedup(&mut pipeline);
     t.errors.sort();
+    let mut hashes = std::mem::take(&mut t.hashes);
+    hashes.sort_by(|a, b| a.object.cmp(&b.object));
     Ok(ScanReport {
+        hashes,
+        digests: Vec::new(),
         duplicates_dropped: pushed - events.len() - blind_spots.len(),
         totals: t,
         events,

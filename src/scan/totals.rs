@@ -53,6 +53,19 @@ pub struct Totals {
     pub errors: Vec<ErrorEntry>,
     /// What the listing and the records read cover, by account and region.
     pub coverage: Coverage,
+    /// Object hashes, when asked for.
+    pub(crate) hashes: Vec<ObjectHash>,
+}
+
+/// The SHA-256 of one object's inflated bytes, read to its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectHash {
+    /// Where it is.
+    pub object: crate::source::Location,
+    /// The digest.
+    pub sha256: [u8; 32],
+    /// Records found in it.
+    pub records: u64,
 }
 
 impl Totals {
@@ -72,6 +85,7 @@ impl Totals {
         self.blind_spots.absorb(o.blind_spots);
         self.pipeline.extend(o.pipeline);
         self.errors.extend(o.errors);
+        self.hashes.extend(o.hashes);
         self.coverage = self.coverage.merge(o.coverage);
         self
     }

@@ -22,7 +22,7 @@ use super::inflate::{InflateStream, Inflater, NameHint};
 use super::oneshot::{self, OneShot};
 use super::prefilter::Prefilter;
 use super::split::{DocKind, Splitter};
-use super::totals::{ErrorEntry, Totals};
+use super::totals::{ErrorEntry, ObjectHash, Totals};
 use super::ScanOptions;
 use crate::coverage::{self, Span, TimeProbe};
 use crate::error::{InflateError, ObjectError};
@@ -309,6 +309,11 @@ impl Buffers {
         b.last_time = None;
         let records_before = acc.records_scanned;
         let mut reported = 0;
+        // The object's SHA-256 for `verify`, over the bytes as they are
+        // inflated, while they are in cache: no second pass.
+        let mut hasher = opts
+            .hash_objects
+            .then(|| aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256));
         // The start of what the splitter has not let go of: a stream's
         // buffer is drained instead, a whole object's is not moved.
         let mut base = 0;
@@ -318,7 +323,13 @@ impl Buffers {
             job.progress.bytes(off - reported);
             reported = off;
             let (eof, fatal) = match read {
-                Ok(n) => (n == 0, None),
+                Ok(n) => {
+                    if let Some(h) = hasher.as_mut() {
+                        let end = blocks.end(&b.buf);
+                        h.update(&b.buf[end - n..end]);
+                    }
+                    (n == 0, None)
+                }
                 // Harvest the complete records already inflated, then stop.
                 Err(e) => (false, Some(e)),
             };
@@ -364,6 +375,15 @@ impl Buffers {
             DocKind::Records => {
                 if errors.is_empty() {
                     acc.objects_scanned += 1;
+                }
+                if let Some(h) = hasher {
+                    let mut sha256 = [0; 32];
+                    sha256.copy_from_slice(h.finish().as_ref());
+                    acc.hashes.push(ObjectHash {
+                        object: cur.obj.location.clone(),
+                        sha256,
+                        records: acc.records_scanned - records_before,
+                    });
                 }
             }
             DocKind::Digest => acc.skip(SkipReason::Digest),

@@ -25,6 +25,9 @@ pub enum KeyKind {
     Digest,
     /// A `CloudTrail-Insight` file: Insights events, not API calls.
     Insight,
+    /// The saved `aws s3api head-object` output of a digest
+    /// (`<digest>.head-object.json`), which carries its signature.
+    DigestSignature,
 }
 
 /// What the key says about an object.
@@ -148,6 +151,12 @@ impl KeyInfo {
             }
         }
         // ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHMMZ_UNIQ.json[.gz]
+        // Only a digest's name with the suffix: a log object renamed so
+        // is still read.
+        if file.contains("_CloudTrail-Digest_") && file.ends_with(super::SIDECAR_SUFFIX) {
+            info.kind = KeyKind::DigestSignature;
+            return info;
+        }
         let fields: Vec<&str> = file.split('_').collect();
         if fields.len() >= 2 {
             match fields[1] {
@@ -199,6 +208,9 @@ pub enum SkipReason {
     Digest,
     /// A CloudTrail Insights file.
     Insight,
+    /// A digest's saved `head-object` output (read by `verify` beside its
+    /// digest).
+    DigestSignature,
     /// Its key date cannot hold events in the time range.
     OutOfRange,
     /// Its key names an account or region that was not asked for.
@@ -214,6 +226,7 @@ impl SkipReason {
         match self {
             SkipReason::Digest => "digest",
             SkipReason::Insight => "insight",
+            SkipReason::DigestSignature => "digest_signature",
             SkipReason::OutOfRange => "out_of_range",
             SkipReason::NotSelected => "not_selected",
             SkipReason::NotCloudTrail => "not_cloudtrail",
@@ -232,6 +245,9 @@ pub struct Selection {
     pub accounts: Vec<String>,
     /// Only these regions (empty: all).
     pub regions: Vec<String>,
+    /// Keep a reference to every digest file listed (for `verify`): they
+    /// are still not handed to the scan.
+    pub collect_digests: bool,
 }
 
 /// The delivery skew assumed unless told otherwise: one hour.
@@ -248,6 +264,7 @@ impl Default for Selection {
             },
             accounts: Vec::new(),
             regions: Vec::new(),
+            collect_digests: false,
         }
     }
 }
@@ -258,6 +275,7 @@ impl Selection {
         match key.kind {
             KeyKind::Digest => return Some(SkipReason::Digest),
             KeyKind::Insight => return Some(SkipReason::Insight),
+            KeyKind::DigestSignature => return Some(SkipReason::DigestSignature),
             KeyKind::Log => {}
         }
         if !key.may_hold(&self.window) {

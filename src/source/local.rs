@@ -18,8 +18,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::keys::SkipReason;
 use super::{
-    KeyInfo, Listed, ListingError, Location, ObjectRef, Objects, OpenError, Opened, Selection,
-    Source, SourceError,
+    read_limited, Fetched, KeyInfo, Listed, ListingError, Location, ObjectRef, Objects, OpenError,
+    Opened, Selection, Source, SourceError, SIDECAR_SUFFIX,
 };
 use crate::progress::Progress;
 
@@ -37,7 +37,50 @@ impl LocalSource {
     }
 }
 
+/// The signature in an `aws s3api head-object` output
+/// (`Metadata.signature`, hex).
+pub fn sidecar_signature(json: &[u8]) -> Result<String, OpenError> {
+    let bad = |why: &str| {
+        OpenError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("its {SIDECAR_SUFFIX} file {why}"),
+        ))
+    };
+    let v: serde_json::Value =
+        serde_json::from_slice(json).map_err(|_| bad("is not head-object JSON output"))?;
+    v.get("Metadata")
+        .and_then(|m| m.get("signature"))
+        .and_then(|s| s.as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| bad("has no Metadata.signature"))
+}
+
 impl Source for LocalSource {
+    fn fetch(&self, objects: &[ObjectRef], limit: usize) -> Vec<Result<Fetched, OpenError>> {
+        use rayon::prelude::*;
+        objects
+            .par_iter()
+            .map(|o| {
+                let Location::File(path) = &o.location else {
+                    unreachable!("a local listing holds files only")
+                };
+                let stored = read_limited(File::open(path).map_err(OpenError::Io)?, limit)?;
+                let mut side = path.as_os_str().to_owned();
+                side.push(SIDECAR_SUFFIX);
+                let signature = match fs::read(&side) {
+                    Ok(json) => Some(sidecar_signature(&json)?),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                    Err(e) => return Err(OpenError::Io(e)),
+                };
+                Ok(Fetched {
+                    stored,
+                    from_sidecar: signature.is_some(),
+                    signature,
+                })
+            })
+            .collect()
+    }
+
     fn describe(&self) -> Vec<String> {
         self.paths.iter().map(|p| p.display().to_string()).collect()
     }

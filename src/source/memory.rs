@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use bytes::{Buf, Bytes};
 
 use super::{
-    KeyInfo, Listed, Location, ObjectRef, Objects, Opened, Selection, Source, SourceError,
+    Fetched, KeyInfo, Listed, Location, ObjectRef, Objects, OpenError, Opened, Selection, Source,
+    SourceError, SIDECAR_SUFFIX,
 };
 use crate::progress::Progress;
 
@@ -36,6 +37,32 @@ impl MemorySource {
 }
 
 impl Source for MemorySource {
+    fn fetch(&self, objects: &[ObjectRef], limit: usize) -> Vec<Result<Fetched, OpenError>> {
+        objects
+            .iter()
+            .map(|o| {
+                let name = o.location.to_string();
+                let find = |n: &str| self.objects.iter().find(|(k, _)| k == n).map(|x| &x.1);
+                let data = find(&name).ok_or_else(|| {
+                    OpenError::Io(std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "no such object",
+                    ))
+                })?;
+                let stored = super::read_limited(data.clone().reader(), limit)?;
+                let signature = match find(&format!("{name}{SIDECAR_SUFFIX}")) {
+                    Some(s) => Some(super::local::sidecar_signature(s)?),
+                    None => None,
+                };
+                Ok(Fetched {
+                    stored,
+                    from_sidecar: signature.is_some(),
+                    signature,
+                })
+            })
+            .collect()
+    }
+
     fn describe(&self) -> Vec<String> {
         self.objects.iter().map(|(n, _)| n.clone()).collect()
     }

@@ -93,6 +93,21 @@ pub enum OpenError {
     /// A remote object could not be fetched (after the retries).
     #[error("fetch failed: {0}")]
     Fetch(String),
+    /// An object read whole is larger than allowed.
+    #[error("larger than {0} bytes, more than a digest file holds")]
+    TooLarge(usize),
+}
+
+/// Read `r` to its end, refusing more than `limit` bytes.
+pub fn read_limited(r: impl Read, limit: usize) -> Result<Vec<u8>, OpenError> {
+    let mut out = Vec::new();
+    r.take(limit as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(OpenError::Io)?;
+    if out.len() > limit {
+        return Err(OpenError::TooLarge(limit));
+    }
+    Ok(out)
 }
 
 /// A problem found while listing (not tied to a readable object).
@@ -126,6 +141,8 @@ pub struct Listed {
     pub requests: Option<Requests>,
     /// Every log object listed, selected or not, by account and region.
     pub coverage: Coverage,
+    /// The digest files listed, when the selection collects them.
+    pub digests: Vec<ObjectRef>,
 }
 
 impl Listed {
@@ -135,6 +152,9 @@ impl Listed {
         if obj.key.kind == KeyKind::Log {
             self.coverage
                 .listed(obj.key.stream(), obj.key.delivered.map(|t| t.timestamp()));
+        }
+        if obj.key.kind == KeyKind::Digest && sel.collect_digests {
+            self.digests.push(obj.clone());
         }
         let skip = sel.skip(&obj.key);
         if let Some(r) = skip {
@@ -160,8 +180,30 @@ pub enum SourceError {
     Remote(String),
 }
 
+/// A small object read whole (a digest file), with the signature its
+/// metadata carries.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// Its stored bytes.
+    pub stored: Vec<u8>,
+    /// `x-amz-meta-signature`: from S3, or from the `aws s3api
+    /// head-object` output saved beside a local copy
+    /// (`<file>.head-object.json`).
+    pub signature: Option<String>,
+    /// Whether the signature came from such a saved output.
+    pub from_sidecar: bool,
+}
+
+/// The file beside a local digest holding its `head-object` output.
+pub const SIDECAR_SUFFIX: &str = ".head-object.json";
+
 /// A place objects are listed and opened from.
 pub trait Source: Sync + fmt::Debug {
+    /// Read each of `objects` whole (digest files, from the listing's
+    /// [`Listed::digests`]), refusing any stored larger than `limit`; in
+    /// the order given.
+    fn fetch(&self, objects: &[ObjectRef], limit: usize) -> Vec<Result<Fetched, OpenError>>;
+
     /// What it reads, for the report's scope: paths, or `s3://` URLs.
     fn describe(&self) -> Vec<String>;
 

@@ -29,8 +29,8 @@ use tokio::task::JoinHandle;
 
 use super::keys::Level;
 use super::{
-    KeyInfo, Listed, ListingError, Location, ObjectRef, Objects, OpenError, Opened, Requests,
-    Selection, Source, SourceError,
+    Fetched, KeyInfo, Listed, ListingError, Location, ObjectRef, Objects, OpenError, Opened,
+    Requests, Selection, Source, SourceError,
 };
 use crate::progress::Progress;
 
@@ -390,6 +390,71 @@ impl S3Source {
 }
 
 impl Source for S3Source {
+    fn fetch(&self, objects: &[ObjectRef], limit: usize) -> Vec<Result<Fetched, OpenError>> {
+        let rt = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => {
+                let why = format!("cannot start the I/O runtime: {e}");
+                return objects
+                    .iter()
+                    .map(|_| Err(OpenError::Fetch(why.clone())))
+                    .collect();
+            }
+        };
+        rt.block_on(async {
+            let client = client(&self.opts).await;
+            let one = |o: &ObjectRef| {
+                let client = client.clone();
+                let loc = o.location.clone();
+                async move {
+                    let Location::S3 { bucket, key } = &loc else {
+                        unreachable!("an S3 listing holds S3 objects only")
+                    };
+                    let resp = client
+                        .get_object()
+                        .bucket(bucket)
+                        .key(key)
+                        .send()
+                        .await
+                        .map_err(|e| match e.code() {
+                            Some("NoSuchKey") => OpenError::Fetch(
+                                "NoSuchKey: the object disappeared between listing and fetch"
+                                    .to_owned(),
+                            ),
+                            _ => OpenError::Fetch(classify(e, "GetObject").1),
+                        })?;
+                    if resp.content_length().unwrap_or(0) as u64 > limit as u64 {
+                        return Err(OpenError::TooLarge(limit));
+                    }
+                    let signature = resp.metadata().and_then(|m| m.get("signature")).cloned();
+                    let body = resp.body.collect().await.map_err(|e| {
+                        OpenError::Fetch(format!(
+                            "download interrupted: {}",
+                            DisplayErrorContext(&e)
+                        ))
+                    })?;
+                    let stored = body.to_vec();
+                    if stored.len() > limit {
+                        return Err(OpenError::TooLarge(limit));
+                    }
+                    Ok(Fetched {
+                        stored,
+                        signature,
+                        from_sidecar: false,
+                    })
+                }
+            };
+            stream::iter(objects.iter().map(one))
+                .buffered(self.opts.concurrency.max(1))
+                .collect()
+                .await
+        })
+    }
+
     fn describe(&self) -> Vec<String> {
         self.urls
             .iter()

@@ -3,7 +3,8 @@
 //!
 //! Layout: two standalone accounts and an organization trail with two
 //! member accounts, three regions each, objects in the real key layout
-//! delivered every few minutes, plus digest files. Records: a weighted mix
+//! delivered every few minutes, plus signed hourly digest chains
+//! (`public-keys.json` beside `manifest.json` holds the test key). Records: a weighted mix
 //! of a few hundred event names with realistic shapes and sizes (small
 //! Describe calls, large RunInstances with user data, policy documents as
 //! escaped JSON strings); security-group events are rare, some of them
@@ -28,7 +29,7 @@ use flate2::{write::GzEncoder, Compression};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use records::{blind_event, decoy, filler, name_table, sg_event, ts, Ctx};
+use records::{blind_event, decoy, filler, name_table, sg_event, Ctx};
 use rng::Rng;
 
 /// Default approximate size of a trail: 50 MB of JSON.
@@ -70,8 +71,12 @@ pub struct Manifest {
     pub seed: u64,
     /// Log objects written (digests not included).
     pub objects: u64,
-    /// Digest objects written.
+    /// Digest objects written: hourly chains per account and region,
+    /// signed with the bundled test key (`public-keys.json` holds it).
     pub digests: u64,
+    /// `head-object` outputs beside the newest digest of each chain
+    /// (skipped by a scan as `digest_signature`).
+    pub digest_sidecars: u64,
     /// Records in all log objects.
     pub records: u64,
     /// Inflated bytes of all log objects.
@@ -314,15 +319,91 @@ fn build(
     (gz, json, records)
 }
 
-fn digest(account: &str, t: DateTime<Utc>) -> Vec<u8> {
-    let body = format!(
-        r#"{{"awsAccountId":"{account}","digestStartTime":"{}","digestEndTime":"{}","digestS3Bucket":"trail-bucket","digestS3Object":"x","digestPublicKeyFingerprint":"00","digestSignatureAlgorithm":"SHA256withRSA","newestEventTime":null,"oldestEventTime":null,"previousDigestS3Bucket":null,"previousDigestS3Object":null,"previousDigestHashValue":null,"previousDigestHashAlgorithm":null,"previousDigestSignature":null,"logFiles":[]}}"#,
-        ts(t - Duration::hours(1)),
-        ts(t)
-    );
-    let mut enc = GzEncoder::new(Vec::new(), Compression::new(6));
-    enc.write_all(body.as_bytes()).expect("in memory");
-    enc.finish().expect("in memory")
+/// The bucket every synthetic trail is written for.
+pub const BUCKET: &str = "trail-bucket";
+
+/// The trail of an account's objects: an organization trail for member
+/// accounts, the account's own otherwise; both homed in us-east-1.
+fn trail_of(org: bool) -> &'static str {
+    if org {
+        "org-trail"
+    } else {
+        "main"
+    }
+}
+
+/// The hourly digest chains of every account and region, signed with the
+/// bundled test key, each listing the objects delivered in its hour; the
+/// newest digest of each chain gets its `head-object` output beside it,
+/// as a copy made with `aws s3 sync` plus that call would have. Returns
+/// the files to write (relative path, bytes).
+fn digests(objects: &[PlannedObject], hashes: &[String]) -> Vec<(String, Vec<u8>)> {
+    use crate::integrity::sign::{head_object_json, ChainOf, ChainWriter, Listed, Signer};
+    use std::collections::BTreeMap;
+    let signer = Signer::synth();
+    let mut streams: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    for (i, o) in objects.iter().enumerate() {
+        streams.entry((o.account, o.region)).or_default().push(i);
+    }
+    let mut out = Vec::new();
+    for ((account, region), mut idx) in streams {
+        idx.sort_by_key(|&i| objects[i].delivered);
+        let org = ACCOUNTS.iter().any(|(a, o)| *a == account && *o);
+        let mut chain = ChainWriter::new(ChainOf {
+            bucket: BUCKET.to_owned(),
+            prefix: String::new(),
+            org: org.then(|| ORG.to_owned()),
+            account: account.to_owned(),
+            region: region.to_owned(),
+            trail: trail_of(org).to_owned(),
+            home_region: "us-east-1".to_owned(),
+        });
+        let first = objects[idx[0]].delivered;
+        let last = objects[idx[idx.len() - 1]].delivered;
+        let hour = |t: DateTime<Utc>| {
+            Utc.timestamp_opt(t.timestamp() - t.timestamp().rem_euclid(3600), 0)
+                .single()
+                .expect("valid")
+        };
+        let mut start = hour(first);
+        let mut next = 0;
+        let mut written = None;
+        while start <= last {
+            let end = start + Duration::hours(1);
+            let mut files = Vec::new();
+            while next < idx.len() && objects[idx[next]].delivered < end {
+                let o = &objects[idx[next]];
+                files.push(Listed {
+                    key: o.rel.to_string_lossy().replace('\\', "/"),
+                    sha256: hashes[idx[next]].clone(),
+                });
+                next += 1;
+            }
+            let w = chain.next(&signer, start, end, &files);
+            out.push((w.key.clone(), w.gz.clone()));
+            written = Some(w);
+            start = end;
+        }
+        if let Some(w) = written {
+            out.push((
+                format!("{}{}", w.key, crate::source::SIDECAR_SUFFIX),
+                head_object_json(&w.signature).into_bytes(),
+            ));
+        }
+    }
+    out
+}
+
+/// `aws cloudtrail list-public-keys` output with the synthetic trails'
+/// key, valid through 2026 and 2027.
+pub fn public_keys() -> String {
+    use crate::integrity::sign::{public_keys_json, Signer};
+    let t = |y| {
+        Utc.with_ymd_and_hms(y, 1, 1, 0, 0, 0)
+            .single()
+            .expect("valid")
+    };
+    public_keys_json(vec![Signer::synth().public_key_entry(t(2026), t(2028))])
 }
 
 /// Write a trail under `out` and `out/manifest.json`; returns the manifest.
@@ -330,7 +411,7 @@ pub fn write_trail(out: &Path, opts: &SynthOptions) -> io::Result<Manifest> {
     let (objects, mut manifest) = plan(opts);
     let names = name_table();
     let total_weight: u32 = names.iter().map(|n| n.2).sum();
-    let results: Vec<io::Result<(u64, u64, u64)>> = objects
+    let results: Vec<io::Result<(u64, u64, u64, String)>> = objects
         .par_iter()
         .map(|o| {
             let (gz, json, records) = build(o, &names, total_weight);
@@ -338,34 +419,32 @@ pub fn write_trail(out: &Path, opts: &SynthOptions) -> io::Result<Manifest> {
             let path = out.join(&o.rel);
             fs::create_dir_all(path.parent().expect("has a parent"))?;
             fs::write(&path, &gz)?;
-            Ok((records, inflated, gz.len() as u64))
+            let sha = crate::integrity::digest::sha256_hex(json.as_bytes());
+            Ok((records, inflated, gz.len() as u64, sha))
         })
         .collect();
+    let mut hashes = Vec::with_capacity(results.len());
     for r in results {
-        let (records, inflated, stored) = r?;
+        let (records, inflated, stored, sha) = r?;
+        hashes.push(sha);
         manifest.objects += 1;
         manifest.records += records;
         manifest.bytes_inflated += inflated;
         manifest.bytes_stored += stored;
         manifest.largest_object = manifest.largest_object.max(inflated);
     }
-    // One digest per account and region: must be recognised and skipped.
-    for (account, org) in ACCOUNTS {
-        for region in REGIONS {
-            let t = Utc
-                .with_ymd_and_hms(2026, 11, 1, 1, 0, 0)
-                .single()
-                .expect("valid");
-            let rel = format!(
-                "{}/CloudTrail-Digest/{region}/2026/11/01/{account}_CloudTrail-Digest_{region}_main_us-east-1_20261101T010000Z.json.gz",
-                prefix(account, org)
-            );
-            let path = out.join(rel);
-            fs::create_dir_all(path.parent().expect("has a parent"))?;
-            fs::write(path, digest(account, t))?;
+    // Signed hourly digest chains (skipped by the scan, read by verify).
+    for (rel, bytes) in digests(&objects, &hashes) {
+        let path = out.join(&rel);
+        fs::create_dir_all(path.parent().expect("has a parent"))?;
+        fs::write(path, bytes)?;
+        if !rel.ends_with(crate::source::SIDECAR_SUFFIX) {
             manifest.digests += 1;
+        } else {
+            manifest.digest_sidecars += 1;
         }
     }
+    fs::write(out.join("public-keys.json"), public_keys())?;
     let mut f = fs::File::create(out.join("manifest.json"))?;
     serde_json::to_writer_pretty(&mut f, &manifest)?;
     f.write_all(b"\n")?;
