@@ -91,7 +91,7 @@ pub fn test(pattern: &Pattern, events: &[String]) -> TestResult {
             .map(|(i, m)| TestMatch {
                 event_number: i + 1,
                 event_message: m.clone(),
-                extracted_values: BTreeMap::new(),
+                extracted_values: pattern.extracted_values(m.as_bytes()).into_iter().collect(),
             })
             .collect(),
     }

@@ -233,3 +233,81 @@ fn test_pattern_answers_like_test_metric_filter() {
             .contains("\"CreateSecurityGroup\""));
     }
 }
+
+/// The recorded answers of the CloudWatch Logs API reference's
+/// TestMetricFilter samples and the CLI guide: substring terms, and a
+/// space-delimited pattern with its extractedValues.
+#[test]
+fn test_pattern_gives_aws_recorded_answers() {
+    let run = |pattern: &str, input: &str| -> Value {
+        let out = Command::cargo_bin("ctreplay")
+            .unwrap()
+            .args(["test-pattern", "--pattern", pattern])
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let v = run(
+        "\"[ERROR]\" Exception",
+        "[ERROR] Unhanded exception: InvalidQueryException\n[INFO] all good\n",
+    );
+    assert_eq!(v["matches"].as_array().unwrap().len(), 1);
+    assert_eq!(v["matches"][0]["eventNumber"], 1);
+
+    let log = "127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] \"GET /index.html HTTP/1.0\" 404 1534\n\
+               127.0.0.1 - frank [10/Oct/2000:13:35:22 -0700] \"GET /apache_pb.gif HTTP/1.0\" 200 2326\n";
+    let v = run(
+        "[ip, identity, user_id, timestamp, request, status_code, size]",
+        log,
+    );
+    assert_eq!(v["matches"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        v["matches"][1]["extractedValues"],
+        serde_json::json!({
+            "$ip": "127.0.0.1", "$identity": "-", "$user_id": "frank",
+            "$timestamp": "10/Oct/2000:13:35:22 -0700",
+            "$request": "GET /apache_pb.gif HTTP/1.0",
+            "$status_code": "200", "$size": "2326"
+        })
+    );
+    let v = run("[..., status_code=200, size]", log);
+    assert_eq!(v["matches"].as_array().unwrap().len(), 1);
+    assert_eq!(v["matches"][0]["eventNumber"], 2);
+    assert_eq!(
+        v["matches"][0]["extractedValues"],
+        serde_json::json!({"$status_code": "200", "$size": "2326"})
+    );
+    let v = run("[]", "a\nb c\n");
+    assert_eq!(v["matches"].as_array().unwrap().len(), 2);
+}
+
+/// A space-delimited pattern applied to CloudTrail records in `scan`: `[]`
+/// matches every record; a pattern AWS may accept and ctreplay cannot
+/// evaluate is refused as unsupported, with its column.
+#[test]
+fn space_delimited_patterns_scan_cloudtrail_records() {
+    let sample = testdata("sample");
+    let (v, code) = crate::util::scan_json(&["--pattern", "[]", sample.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(v["summary"]["matched"], v["summary"]["records_scanned"]);
+    let out = ctreplay(&[
+        "scan",
+        "-q",
+        "--pattern",
+        "[a = 1 && b = 2, b]",
+        sample.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unsupported filter pattern at column 11"),
+        "{err}"
+    );
+}

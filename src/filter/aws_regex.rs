@@ -4,6 +4,9 @@
 //! AWS allows ASCII letters and digits, the symbols `: _ # = @ / ; , -`,
 //! the operators `^ $ ? [ ] { } | \ * + .` and the escapes `\d \D \s \S \w
 //! \W \xhh`; no parentheses, no multi-byte characters (`docs/filter-patterns.md#regex`, X2).
+//! The space is not in that list, yet the same page's own example,
+//! `%^starting|^initializing|^shutting down%`, "can match" `shutting down`:
+//! AWS accepts it, so a literal space is allowed too.
 //! The character classes are ASCII-only as in Java's default, so they are
 //! spelled out rather than left to the crate's Unicode classes.
 
@@ -96,7 +99,11 @@ pub(super) fn compile(body: &str) -> Result<Regex, RegexError> {
                     out.push('0');
                 }
             }
-            c if c.is_ascii_alphanumeric() || SYMBOLS.contains(c) || OPERATORS.contains(c) => {
+            c if c.is_ascii_alphanumeric()
+                || c == ' '
+                || SYMBOLS.contains(c)
+                || OPERATORS.contains(c) =>
+            {
                 if c == '#' {
                     out.push_str("\\#");
                 } else {
@@ -139,7 +146,11 @@ mod tests {
         assert_eq!(compile("^(a|b)").unwrap_err().offset, 1);
         assert_eq!(compile("ab!").unwrap_err().offset, 2);
         assert!(compile("é").is_err());
-        assert!(compile("a b").is_err());
+        // The page's own example has a space, and AWS accepts it.
+        assert!(compile("^shutting down")
+            .unwrap()
+            .is_match(b"shutting down now"));
+        assert!(compile("a\tb").is_err());
         assert!(compile("\\q").is_err());
         assert!(compile("a\\").is_err());
         assert!(compile("[a").is_err());

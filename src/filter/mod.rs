@@ -10,6 +10,7 @@
 
 mod ast;
 mod aws_regex;
+mod delimited;
 mod eval;
 pub mod literals;
 mod named;
@@ -69,14 +70,17 @@ impl FieldValue {
     }
 }
 
-/// Why AWS would refuse a pattern.
+/// Why AWS would refuse a pattern, or why ctreplay cannot evaluate one
+/// AWS may accept.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid filter pattern at column {column}: {reason}")]
+#[error("{} filter pattern at column {column}: {reason}", if *.unsupported { "unsupported" } else { "invalid" })]
 pub struct PatternError {
     /// 1-based character column.
     pub column: usize,
     /// What is wrong.
     pub reason: String,
+    /// AWS may accept it; ctreplay cannot evaluate it.
+    pub unsupported: bool,
 }
 
 /// A parsed filter pattern.
@@ -97,15 +101,22 @@ enum Kind {
     Regex(regex::bytes::Regex),
     /// Terms searched in the raw event text.
     Terms(terms::Terms),
+    /// `[a, b, ...]` over the raw event text split on spaces.
+    Delimited(delimited::Delimited),
 }
+
+/// Printed with every space-delimited pattern but `[]`.
+pub const DELIMITED_NOTE: &str = "a space-delimited pattern reads the event's raw text split on spaces; AWS applies it to CloudTrail's JSON text too, but does not document how it splits JSON (ctreplay splits on spaces, with [...] and \"...\" as one field, the last field taking the rest): results on CloudTrail records are this reading's";
 
 impl Pattern {
     /// Parse and check `text`.
     pub fn parse(text: &str) -> Result<Pattern, PatternError> {
-        let fail = |offset: usize, reason: String| PatternError {
+        let at = |offset: usize, reason: String, unsupported: bool| PatternError {
             column: text[..offset.min(text.len())].chars().count() + 1,
             reason,
+            unsupported,
         };
+        let fail = |offset: usize, reason: String| at(offset, reason, false);
         let chars = text.chars().count();
         if chars > MAX_PATTERN_CHARS {
             let offset = text
@@ -133,12 +144,20 @@ impl Pattern {
                 .map_err(|f| fail(f.offset, f.reason))?;
             (Kind::Json(e), notes)
         } else if trimmed.starts_with('[') {
-            return Err(fail(
-                start,
-                "space-delimited patterns ([a, b, ...]) read space-separated log lines; \
-                 CloudTrail events are JSON, so use a JSON pattern: { $.field = value }"
-                    .into(),
-            ));
+            if !trimmed.ends_with(']') || trimmed.len() < 2 {
+                return Err(fail(
+                    end,
+                    "unbalanced brackets: a space-delimited pattern ends with ]".into(),
+                ));
+            }
+            let d = delimited::Delimited::parse(text, start, end)
+                .map_err(|f| at(f.offset, f.reason, f.unsupported))?;
+            let notes = if trimmed[1..trimmed.len() - 1].trim().is_empty() {
+                vec![]
+            } else {
+                vec![DELIMITED_NOTE.to_owned()]
+            };
+            (Kind::Delimited(d), notes)
         } else if trimmed.starts_with('%') {
             if trimmed.len() < 2 || !trimmed.ends_with('%') {
                 return Err(fail(
@@ -188,6 +207,17 @@ impl Pattern {
             Kind::Json(e) => value.is_some_and(|v| eval::eval(e, v)),
             Kind::Regex(re) => re.is_match(raw),
             Kind::Terms(t) => t.matches(raw),
+            Kind::Delimited(d) => d.extract(raw).is_some(),
+        }
+    }
+
+    /// The values a space-delimited pattern's named fields take in a
+    /// matching message (`$name` → value, as `TestMetricFilter`'s
+    /// `extractedValues`); empty for other kinds.
+    pub fn extracted_values(&self, raw: &[u8]) -> Vec<(String, String)> {
+        match &self.kind {
+            Kind::Delimited(d) => d.extract(raw).unwrap_or_default(),
+            _ => Vec::new(),
         }
     }
 
@@ -215,7 +245,7 @@ impl Pattern {
     /// pattern can match events with no particular literal.
     pub fn need(&self) -> Option<Need> {
         match &self.kind {
-            Kind::All | Kind::Regex(_) => None,
+            Kind::All | Kind::Regex(_) | Kind::Delimited(_) => None,
             Kind::Json(e) => literals::json(e),
             Kind::Terms(t) => literals::terms(t),
         }
@@ -298,5 +328,30 @@ fn collect_names(e: &Expr, out: &mut Vec<String>) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each reading no recorded AWS answer settles prints a note, so a
+    /// result that depends on it says so; settled forms print none.
+    #[test]
+    fn unsettled_readings_say_so() {
+        let notes = |p: &str| Pattern::parse(p).unwrap().notes().to_vec();
+        assert!(notes("{ $.eventName = Con*Login }")[0].contains("* inside the value"));
+        assert!(notes("{ $.userName = bob@example.com }")[0].contains("unquoted @"));
+        assert!(notes("[ip, ..., status_code = 4*, bytes]")[0].contains("space-delimited"));
+        assert!(notes("{ $.eventName = ConsoleLogin* }").is_empty());
+        assert!(notes("[]").is_empty());
+        assert!(notes("ERROR Exception").is_empty());
+        let e = Pattern::parse("[a = 1 && b = 2, b]").unwrap_err();
+        assert!(e.unsupported);
+        assert!(e
+            .to_string()
+            .starts_with("unsupported filter pattern at column"));
+        let e = Pattern::parse("[a, b").unwrap_err();
+        assert!(!e.unsupported, "{e}");
     }
 }

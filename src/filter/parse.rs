@@ -418,6 +418,11 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                 }
                 let t = &self.text[at..self.pos];
+                if t.contains('@') {
+                    self.notes.push(format!(
+                        "{t} has an unquoted @: AWS's guide asks for quotes around such values, yet its own examples leave other symbols bare; accepted as if quoted (UNCONFIRMED, docs/filter-patterns.md E3)"
+                    ));
+                }
                 match number(t) {
                     Some(n) => (
                         Value::Number {

@@ -2,11 +2,13 @@
 //! `?ERROR ?WARN`, `-DEBUG`, `"exact phrase"`, matched against the raw
 //! event text.
 //!
-//! A term matches where it is not part of a longer word: the characters
-//! around it, where the term itself starts or ends with a letter or digit,
-//! must not be letters or digits. AWS's regex documentation contrasts
-//! `%AUTHORIZED%` matching `UNAUTHORIZED` with terms, which suggests this;
-//! whole-word versus substring is UNCONFIRMED (`docs/open-questions.md` Q3).
+//! A term matches wherever its bytes occur, inside longer words too, case
+//! sensitive: that is AWS's recorded answer (the `TestMetricFilter` sample
+//! of the CloudWatch Logs API reference matches `"[ERROR]" Exception`
+//! through `InvalidQueryException`, and the 2018-2020 user guide lists
+//! `ERROR` matching `ERRORCODE`), against an older reading of the regex
+//! page as "whole words" (`docs/filter-patterns.md#other-forms`,
+//! `docs/open-questions.md` Q3).
 
 use memchr::memmem;
 
@@ -107,20 +109,9 @@ impl Terms {
     }
 }
 
-/// `term` occurs in `msg` and is not glued to a letter or digit.
+/// `term` occurs in `msg` (anywhere, case-sensitive).
 pub(super) fn contains_term(msg: &[u8], term: &str) -> bool {
-    let t = term.as_bytes();
-    let (head, tail) = (
-        t[0].is_ascii_alphanumeric(),
-        t[t.len() - 1].is_ascii_alphanumeric(),
-    );
-    memmem::find_iter(msg, t).any(|at| {
-        let before = at.checked_sub(1).map(|i| msg[i]);
-        let after = msg.get(at + t.len()).copied();
-        let glued_before = head && before.is_some_and(|b| b.is_ascii_alphanumeric());
-        let glued_after = tail && after.is_some_and(|b| b.is_ascii_alphanumeric());
-        !glued_before && !glued_after
-    })
+    memmem::find(msg, term.as_bytes()).is_some()
 }
 
 #[cfg(test)]
@@ -135,9 +126,15 @@ mod tests {
     }
 
     #[test]
-    fn terms_are_whole_words() {
+    fn terms_match_inside_words_case_sensitively() {
         assert!(m("ERROR", "[ERROR] x"));
-        assert!(!m("ERROR", "ERRORS x"));
+        // AWS's recorded answers: substrings match.
+        assert!(m("ERROR", "Exiting with ERRORCODE: -1"));
+        assert!(m(
+            "ERROR Exception",
+            "[ERROR] Caught IllegalArgumentException"
+        ));
+        assert!(!m("error", "ERROR"));
         assert!(m("ERROR ARGS", "ARGS: ERROR"));
         assert!(!m("ERROR ARGS", "ERROR only"));
         assert!(m("?ERROR ?WARN", "a WARN"));
@@ -145,7 +142,7 @@ mod tests {
         assert!(m("ERROR -DEBUG", "ERROR"));
         assert!(!m("ERROR -DEBUG", "ERROR DEBUG"));
         assert!(m("\"SERVER ERROR\"", "INTERNAL SERVER ERROR"));
-        assert!(!m(
+        assert!(m(
             "Authorize",
             "{\"eventName\":\"AuthorizeSecurityGroupIngress\"}"
         ));
