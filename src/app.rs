@@ -13,7 +13,8 @@ use ctreplay::aws::{self, bundle::Bundle};
 use ctreplay::cli::config;
 use ctreplay::cli::exit::Exit;
 use ctreplay::cli::{
-    AuditArgs, Cli, Command, PresetsArgs, ScanArgs, SynthArgs, TestPatternArgs, VerifyArgs,
+    AuditArgs, Cli, Command, MergeArgs, PresetsArgs, ScanArgs, SynthArgs, TestPatternArgs,
+    VerifyArgs,
 };
 use ctreplay::filter::{presets, Filter};
 use ctreplay::integrity;
@@ -21,6 +22,8 @@ use ctreplay::progress::Bar;
 use ctreplay::report::{self, sanitize::sanitize, FilterInfo, Query, View};
 use ctreplay::scan::{self, Detector, ScanOptions, ScanReport};
 use ctreplay::scope::Scope;
+use ctreplay::shard::partial::{self, Partial, PartialQuery};
+use ctreplay::shard::Shard;
 use ctreplay::synth;
 use ctreplay::testpattern;
 
@@ -30,6 +33,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Scan(args) => run_scan(args),
         Command::Audit(args) => run_audit(*args),
         Command::Verify(args) => run_verify(args),
+        Command::Merge(args) => run_merge(args),
         Command::Synth(args) => run_synth(args),
         Command::Presets(args) => run_presets(args),
         Command::TestPattern(args) => run_test_pattern(args),
@@ -133,6 +137,13 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
     bar.finish();
     let result = result?;
     let exit = report_reading(&result, started, input.quiet);
+    if args.format == report::ScanFormat::Partial {
+        let query = partial_query(input, &source.describe(), detector.filters());
+        let shard = sel.shard.unwrap_or(Shard { index: 0, count: 1 });
+        let p = Partial::of(&result, query, shard).context("reading back spilled events")?;
+        with_stdout(|out| p.write(out))?;
+        return Ok(exit);
+    }
     let query = Query {
         filters: describe(detector.filters()),
         names: detector.names().to_vec(),
@@ -281,6 +292,109 @@ fn run_audit(args: AuditArgs) -> Result<Exit> {
         audit::Verdict::Covered => Exit::Clean,
     };
     Ok(verdict.max(reading))
+}
+
+/// Every option of a scan that changes its answer, for its partial.
+fn partial_query(
+    input: &ctreplay::cli::Input,
+    inputs: &[String],
+    filters: &[Filter],
+) -> PartialQuery {
+    PartialQuery {
+        command: "scan".into(),
+        inputs: inputs.to_vec(),
+        filters: filters
+            .iter()
+            .map(|f| (f.name.clone(), f.pattern.text().to_owned()))
+            .collect(),
+        since: input.since.map(|t| ctreplay::event::format_time(&t)),
+        until: input.until.map(|t| ctreplay::event::format_time(&t)),
+        accounts: input.accounts.clone(),
+        regions: input.regions.clone(),
+        delivery_skew_seconds: input.delivery_skew.0.num_seconds(),
+        max_inflated: input.max_inflated_size.0,
+        max_record: input.max_record_size.0,
+        validate: input.validate,
+    }
+}
+
+fn run_merge(args: MergeArgs) -> Result<Exit> {
+    let mut parts = Vec::new();
+    for path in &args.partials {
+        let name = path.display().to_string();
+        let f = std::fs::File::open(path).with_context(|| format!("opening {name}"))?;
+        parts.push((
+            name.clone(),
+            Partial::read(&name, std::io::BufReader::new(f))?,
+        ));
+    }
+    let mut merged = partial::merge(parts)?;
+    if args.format == report::ScanFormat::Partial {
+        with_stdout(|out| merged.write(out))?;
+        return Ok(Exit::Clean);
+    }
+    let missing = merged.missing();
+    if !missing.is_empty() {
+        let list = missing
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if !args.allow_missing {
+            bail!(
+                "shards {list} of {} are missing: the report would cover part of the archive (give every shard's partial, or --allow-missing)",
+                merged.count()
+            );
+        }
+        eprintln!("ctreplay: warning: shards {list} of {} are missing: this report covers the others only", merged.count());
+    }
+    let q = merged.query.clone();
+    let filters = q
+        .filters
+        .iter()
+        .map(|(name, pattern)| Filter::new(name, pattern))
+        .collect::<Result<Vec<_>, _>>()
+        .context("a partial's filter pattern")?;
+    let detector = Detector::new(filters);
+    let time = |t: &Option<String>| -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        t.as_deref()
+            .map(|s| {
+                chrono::DateTime::parse_from_rfc3339(s)
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .context("a partial's time range")
+            })
+            .transpose()
+    };
+    let (since, until) = (time(&q.since)?, time(&q.until)?);
+    let sel = ctreplay::source::Selection {
+        window: ctreplay::source::TimeWindow {
+            since,
+            until,
+            skew: chrono::Duration::seconds(q.delivery_skew_seconds),
+        },
+        accounts: q.accounts.clone(),
+        regions: q.regions.clone(),
+        collect_digests: false,
+        shard: None,
+    };
+    let result = partial::into_report(&mut merged)?;
+    for e in &result.totals.errors {
+        eprintln!("ctreplay: {}: {}", sanitize(&e.object), sanitize(&e.reason));
+    }
+    let query = Query {
+        filters: describe(detector.filters()),
+        names: detector.names().to_vec(),
+        since,
+        until,
+    };
+    let scope = Scope::of(q.inputs.clone(), &sel, &result)?;
+    let view = View::new(&query, &scope, &result)?;
+    with_stdout(|out| report::write_scan(args.format, &view, out))?;
+    Ok(if result.totals.errors.is_empty() {
+        Exit::Clean
+    } else {
+        Exit::Partial
+    })
 }
 
 /// Public keys for a verification: the files given, else (reading from S3)

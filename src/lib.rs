@@ -43,6 +43,7 @@ pub mod remedy;
 pub mod report;
 pub mod scan;
 pub mod scope;
+pub mod shard;
 pub mod source;
 pub mod synth;
 pub mod testpattern;

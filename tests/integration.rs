@@ -20,6 +20,7 @@ mod patterns_cli;
 mod proxy;
 mod real_data;
 mod s3;
+mod shard;
 mod snapshots;
 mod synthetic;
 mod verify;

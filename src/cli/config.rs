@@ -74,6 +74,13 @@ pub fn selection(input: &Input) -> Result<Selection, ConfigError> {
         accounts: input.accounts.clone(),
         regions: input.regions.clone(),
         collect_digests: false,
+        shard: match &input.shard {
+            Some(s) => Some(
+                crate::shard::Shard::parse(s, |v| std::env::var(v).ok())
+                    .map_err(|e| usage(e.to_string()))?,
+            ),
+            None => None,
+        },
     })
 }
 

@@ -42,6 +42,9 @@ pub enum Command {
     /// what it caught, what it missed, when it was blind (exit code 3 on
     /// gaps).
     Audit(Box<AuditArgs>),
+    /// Join the partials of shards (`scan --shard i/N --format partial`)
+    /// into the report one run over everything would give.
+    Merge(MergeArgs),
     /// Check the logs against CloudTrail's signed digest files: which
     /// objects are proven unmodified, which were changed, deleted or added,
     /// and which hours no digest covers (exit code 3 when any is not valid).
@@ -108,6 +111,13 @@ pub struct Input {
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
+
+    /// Read only shard i of N (0-based): objects are assigned by account,
+    /// region and delivery day. `auto/N` takes i from
+    /// AWS_BATCH_JOB_ARRAY_INDEX or JOB_COMPLETION_INDEX. Write
+    /// `--format partial` and join the shards with `ctreplay merge`.
+    #[arg(long, value_name = "i/N")]
+    pub shard: Option<String>,
 
     /// No progress bar.
     #[arg(long, short = 'q')]
@@ -346,6 +356,24 @@ pub struct VerifyArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = crate::report::VerifyFormat::Text)]
     pub format: crate::report::VerifyFormat,
+}
+
+/// `ctreplay merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Partial files (`scan --format partial`), in any order; merges of
+    /// merges are fine.
+    #[arg(value_name = "PARTIAL", required = true)]
+    pub partials: Vec<PathBuf>,
+
+    /// Output format (`partial` writes a merged partial, to merge again).
+    #[arg(long, short = 'f', value_enum, default_value_t = ScanFormat::Text)]
+    pub format: ScanFormat,
+
+    /// Write the report even when shards are missing (it then covers only
+    /// the shards given, and says so).
+    #[arg(long)]
+    pub allow_missing: bool,
 }
 
 /// `ctreplay presets`.

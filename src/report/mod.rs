@@ -47,6 +47,9 @@ pub enum ScanFormat {
     Csv,
     /// One self-contained HTML page (inline CSS and SVG, no script).
     Html,
+    /// The state `ctreplay merge` joins (with --shard): gzipped JSON,
+    /// documented in docs/sharding.md.
+    Partial,
 }
 
 /// `audit --format`.
@@ -289,6 +292,11 @@ pub fn write_scan(format: ScanFormat, view: &View<'_>, out: &mut dyn Write) -> i
         ScanFormat::Ndjson => json::write_lines(view, out),
         ScanFormat::Csv => csv::write(view, out),
         ScanFormat::Html => html::write_scan(view, out),
+        // A partial is the scan's state, not a view of it: written by
+        // crate::shard::partial.
+        ScanFormat::Partial => Err(io::Error::other(
+            "the partial format is written from the scan, not from a report view",
+        )),
     }
 }
 

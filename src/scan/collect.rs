@@ -421,8 +421,8 @@ fn merge(runs: &[Run]) -> Result<Run, SpillError> {
 
 /// An [`Event`] as a run stores it: every field, floats by their bits (JSON
 /// has no infinity and must not round them).
-#[derive(Serialize, Deserialize)]
-struct Stored {
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Stored {
     secs: i64,
     nanos: u32,
     name: String,
@@ -450,7 +450,7 @@ struct Stored {
     reading: Option<StoredReading>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct StoredReading {
     repeated_keys: Vec<String>,
     match_depends_on_reading: bool,
@@ -461,7 +461,18 @@ struct StoredReading {
 }
 
 impl Stored {
-    fn of(e: &Event) -> Stored {
+    /// Whether every filter it names is one of the first `n` (a stored
+    /// event from a file, such as a partial, may name any).
+    pub(crate) fn filters_below(&self, n: usize) -> bool {
+        self.filters.iter().all(|&f| f < n)
+            && self.values.iter().all(|&(f, _)| f < n)
+            && self
+                .reading
+                .as_ref()
+                .is_none_or(|r| r.unsure.iter().all(|&f| f < n))
+    }
+
+    pub(crate) fn of(e: &Event) -> Stored {
         Stored {
             secs: e.time.timestamp(),
             nanos: e.time.timestamp_subsec_nanos(),
@@ -502,7 +513,7 @@ impl Stored {
         }
     }
 
-    fn into_event(self) -> Result<Event, SpillError> {
+    pub(crate) fn into_event(self) -> Result<Event, SpillError> {
         let corrupt = |what: &str| SpillError::Corrupt(serde::de::Error::custom(what));
         let time: DateTime<Utc> = Utc
             .timestamp_opt(self.secs, self.nanos)

@@ -216,6 +216,12 @@ fn on_every_thread(threads: usize, f: impl Fn() -> Totals + Sync) -> Vec<Totals>
     }
 }
 
+/// Sort and de-duplicate the lists, and sort the errors (also the merge's
+/// last step, [`crate::shard::partial::into_report`]).
+pub(crate) fn finish_totals(t: Totals) -> Result<ScanReport, SpillError> {
+    finish(t)
+}
+
 /// Sort and de-duplicate the lists, and sort the errors.
 fn finish(mut t: Totals) -> Result<ScanReport, SpillError> {
     let pushed = t.events.pushed() + t.blind_spots.pushed();

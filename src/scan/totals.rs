@@ -14,7 +14,7 @@ use crate::event::Event;
 use crate::source::SkipReason;
 
 /// A per-object problem as reported.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ErrorEntry {
     /// File path or S3 location.
     pub object: String,

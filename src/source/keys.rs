@@ -218,6 +218,8 @@ pub enum SkipReason {
     /// Found by a folder walk outside the key layout, and not a CloudTrail
     /// file (an export, a manifest).
     NotCloudTrail,
+    /// Another shard's (never counted: that shard counts it).
+    OtherShard,
 }
 
 impl SkipReason {
@@ -230,6 +232,7 @@ impl SkipReason {
             SkipReason::OutOfRange => "out_of_range",
             SkipReason::NotSelected => "not_selected",
             SkipReason::NotCloudTrail => "not_cloudtrail",
+            SkipReason::OtherShard => "other_shard",
         }
     }
 }
@@ -248,6 +251,9 @@ pub struct Selection {
     /// Keep a reference to every digest file listed (for `verify`): they
     /// are still not handed to the scan.
     pub collect_digests: bool,
+    /// Only this shard's objects (`--shard`); the others are not listed,
+    /// or not counted where a listing cannot avoid them.
+    pub shard: Option<crate::shard::Shard>,
 }
 
 /// The delivery skew assumed unless told otherwise: one hour.
@@ -265,6 +271,7 @@ impl Default for Selection {
             accounts: Vec::new(),
             regions: Vec::new(),
             collect_digests: false,
+            shard: None,
         }
     }
 }

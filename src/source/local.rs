@@ -95,10 +95,21 @@ impl Source for LocalSource {
             errors: listing.errors,
             ..Listed::default()
         };
-        if listing.not_cloudtrail > 0 {
+        // Each shard counts the files it would own, so that the shards'
+        // counts add up to one run's.
+        let not_cloudtrail = listing
+            .not_cloudtrail_paths
+            .iter()
+            .filter(|p| {
+                let shown = p.display().to_string();
+                sel.shard
+                    .is_none_or(|s| s.owns(&KeyInfo::parse(&shown), &shown))
+            })
+            .count() as u64;
+        if not_cloudtrail > 0 {
             listed
                 .skipped
-                .insert(SkipReason::NotCloudTrail, listing.not_cloudtrail);
+                .insert(SkipReason::NotCloudTrail, not_cloudtrail);
         }
         progress.listed(
             listing.objects.len() as u64,
@@ -166,6 +177,8 @@ struct Listing {
     errors: Vec<ListingError>,
     /// Files outside the key layout that are not CloudTrail files.
     not_cloudtrail: u64,
+    /// Their paths.
+    not_cloudtrail_paths: Vec<PathBuf>,
 }
 
 /// First keys of the files CloudTrail writes: log files, and digest files
@@ -366,6 +379,7 @@ fn walk(
         {
             if !super::keys::in_layout(&child.to_string_lossy()) && not_cloudtrail(&child) {
                 listing.not_cloudtrail += 1;
+                listing.not_cloudtrail_paths.push(child.clone());
             } else {
                 push_file(&child, &meta, listing);
             }

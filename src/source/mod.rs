@@ -120,7 +120,7 @@ pub struct ListingError {
 }
 
 /// Requests made to a remote source.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Requests {
     /// Listing pages requested.
     pub list_calls: u64,
@@ -146,8 +146,15 @@ pub struct Listed {
 }
 
 impl Listed {
-    /// Count one listed object, and whether the selection skips it.
+    /// Count one listed object, and whether the selection skips it. An
+    /// object of another shard is skipped and not counted at all: its own
+    /// shard counts it.
     pub fn list(&mut self, obj: &ObjectRef, sel: &Selection) -> Option<SkipReason> {
+        if let Some(s) = &sel.shard {
+            if !s.owns(&obj.key, &obj.location.to_string()) {
+                return Some(SkipReason::OtherShard);
+            }
+        }
         self.objects += 1;
         if obj.key.kind == KeyKind::Log {
             self.coverage

@@ -277,9 +277,13 @@ impl Lister {
                 Ok(vec![])
             }
             Level::Dates => match self.sel.day_prefixes() {
+                // A shard lists only the days it owns: N shards together
+                // make the single run's listing calls, not N times them.
                 Some(days) => Ok(days
                     .into_iter()
-                    .map(|d| (format!("{prefix}{d}"), Level::Flat))
+                    .map(|d| format!("{prefix}{d}"))
+                    .filter(|p| self.sel.shard.is_none_or(|s| s.owns_day_prefix(p)))
+                    .map(|p| (p, Level::Flat))
                     .collect()),
                 None => {
                     self.list(&prefix, false).await?;

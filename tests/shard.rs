@@ -1,0 +1,277 @@
+//! `scan --shard i/N --format partial` and `ctreplay merge`: N shard runs,
+//! started as AWS Batch or Kubernetes would start them (the index in the
+//! environment), merged in any order or as a tree, give the single run's
+//! JSON byte for byte; bad partials are refused with the file named.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+use crate::util::ctreplay;
+
+/// A synthetic trail (duplicate deliveries across objects, events in
+/// every stream) and a folder for the partials, outside it.
+fn trail() -> (tempfile::TempDir, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ctreplay(&[
+        "synth",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--size",
+        "10MB",
+        "--largest",
+        "1MB",
+        "--seed",
+        "4",
+    ]);
+    assert!(out.status.success());
+    (dir, tempfile::tempdir().unwrap())
+}
+
+/// Run shard `i` of `n` the way an engine would: the index in the
+/// variable AWS Batch or Kubernetes sets.
+fn shard(root: &Path, extra: &[&str], i: u32, n: u32, out: &Path) -> PathBuf {
+    let var = if i.is_multiple_of(2) {
+        "AWS_BATCH_JOB_ARRAY_INDEX"
+    } else {
+        "JOB_COMPLETION_INDEX"
+    };
+    let o = Command::cargo_bin("ctreplay")
+        .unwrap()
+        .args([
+            "scan",
+            "-q",
+            "--format",
+            "partial",
+            "--shard",
+            &format!("auto/{n}"),
+        ])
+        .args(extra)
+        .arg(root)
+        .env_remove("AWS_BATCH_JOB_ARRAY_INDEX")
+        .env_remove("JOB_COMPLETION_INDEX")
+        .env(var, i.to_string())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let p = out.join(format!("part-{i:02}-of-{n}.ctr"));
+    std::fs::write(&p, o.stdout).unwrap();
+    p
+}
+
+fn merge(parts: &[&Path], format: &str) -> std::process::Output {
+    let mut args = vec!["merge", "--format", format];
+    args.extend(parts.iter().map(|p| p.to_str().unwrap()));
+    ctreplay(&args)
+}
+
+fn merged_json(parts: &[&Path]) -> Vec<u8> {
+    let o = merge(parts, "json");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o.stdout
+}
+
+/// The events of a partial, read as the format documents it.
+fn partial_events(p: &Path) -> Vec<Value> {
+    let mut json = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(p).unwrap())
+        .read_to_end(&mut json)
+        .unwrap();
+    let v: Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(v["format"], "ctreplay-partial");
+    assert_eq!(v["version"], 1);
+    v["events"].as_array().unwrap().clone()
+}
+
+#[test]
+fn shards_merged_in_any_order_or_as_a_tree_give_the_single_run() {
+    let (dir, out) = trail();
+    let root = dir.path();
+    let single = ctreplay(&["scan", "-q", "--format", "json", root.to_str().unwrap()]);
+    assert_eq!(single.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&single.stdout).unwrap();
+    assert!(v["summary"]["duplicates_dropped"].as_u64().unwrap() > 0);
+    assert!(!v["alarm_periods"][0]["breaching"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    for n in [1u32, 3, 8] {
+        let parts: Vec<PathBuf> = (0..n).map(|i| shard(root, &[], i, n, out.path())).collect();
+        let refs: Vec<&Path> = parts.iter().map(PathBuf::as_path).collect();
+        assert_eq!(merged_json(&refs), single.stdout, "N = {n}");
+        let mut reversed = refs.clone();
+        reversed.reverse();
+        assert_eq!(merged_json(&reversed), single.stdout, "N = {n}, reversed");
+        if n > 1 {
+            // Every shard got objects, and the events of one alarm period
+            // came from more than one shard.
+            let per: Vec<Vec<Value>> = parts.iter().map(|p| partial_events(p)).collect();
+            assert!(per.iter().filter(|e| !e.is_empty()).count() > 1, "N = {n}");
+            let period = |e: &Value| e["secs"].as_i64().unwrap().div_euclid(300);
+            let straddles = per.iter().enumerate().any(|(i, a)| {
+                per.iter().enumerate().any(|(j, b)| {
+                    i != j && a.iter().any(|x| b.iter().any(|y| period(x) == period(y)))
+                })
+            });
+            assert!(straddles, "N = {n}: no period straddles two shards");
+            // A tree: the halves merged to partials, then merged.
+            let (left, right) = refs.split_at(refs.len() / 2);
+            let l = out.path().join(format!("left-{n}.ctr"));
+            let r = out.path().join(format!("right-{n}.ctr"));
+            std::fs::write(&l, merge(left, "partial").stdout).unwrap();
+            std::fs::write(&r, merge(right, "partial").stdout).unwrap();
+            assert_eq!(merged_json(&[&r, &l]), single.stdout, "N = {n}, tree");
+        }
+    }
+}
+
+#[test]
+fn bad_partials_are_refused_with_the_file_named() {
+    let (dir, out) = trail();
+    let root = dir.path();
+    let parts: Vec<PathBuf> = (0..3).map(|i| shard(root, &[], i, 3, out.path())).collect();
+    let refuse = |files: &[&Path], want: &str| {
+        let o = merge(files, "json");
+        assert_eq!(o.status.code(), Some(1), "{want}");
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(err.contains(want), "{want}: {err}");
+        err
+    };
+    // Truncated (an upload cut short).
+    let bytes = std::fs::read(&parts[1]).unwrap();
+    let cut = out.path().join("cut.ctr");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let err = refuse(
+        &[&parts[0], &cut, &parts[2]],
+        "cut.ctr: not a readable ctreplay partial",
+    );
+    assert!(err.contains("gzip"), "{err}");
+    // Not a partial at all.
+    let other = out.path().join("other.ctr");
+    std::fs::write(
+        &other,
+        crate::util::gzip(b"{\"format\":\"something\",\"version\":1}"),
+    )
+    .unwrap();
+    refuse(&[&other], "other.ctr: not a readable ctreplay partial");
+    // Another query.
+    std::fs::create_dir_all(out.path().join("x")).unwrap();
+    let since = shard(
+        root,
+        &["--since", "2026-11-01T00:10:00Z"],
+        1,
+        3,
+        &out.path().join("x"),
+    );
+    refuse(&[&parts[0], &since], "its query differs");
+    refuse(&[&parts[0], &since], "in --since");
+    // A shard twice, shards of another count, a shard missing.
+    refuse(&[&parts[0], &parts[0]], "shard 0/3 is also in");
+    let four = shard(root, &[], 3, 4, out.path());
+    refuse(&[&parts[0], &four], "its shards are of 4");
+    let err = refuse(&[&parts[0], &parts[2]], "shards 1 of 3 are missing");
+    assert!(err.contains("--allow-missing"), "{err}");
+    let o = ctreplay(&[
+        "merge",
+        "--allow-missing",
+        "-f",
+        "json",
+        parts[0].to_str().unwrap(),
+        parts[2].to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("covers the others only"));
+    // A bad --shard.
+    let o = ctreplay(&["scan", "-q", "--shard", "3/3", root.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = Command::cargo_bin("ctreplay")
+        .unwrap()
+        .args(["scan", "-q", "--shard", "auto/3", root.to_str().unwrap()])
+        .env_remove("AWS_BATCH_JOB_ARRAY_INDEX")
+        .env_remove("JOB_COMPLETION_INDEX")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("JOB_COMPLETION_INDEX"));
+}
+
+/// The same from the S3 server: each shard lists only its day prefixes,
+/// and the merge is the single S3 run's report (the LIST count aside:
+/// every shard lists the levels above the days).
+#[test]
+fn shards_from_s3_merge_to_the_single_s3_run() {
+    let (dir, out) = trail();
+    std::fs::remove_file(dir.path().join("manifest.json")).unwrap();
+    std::fs::remove_file(dir.path().join("public-keys.json")).unwrap();
+    let bucket = crate::s3::bucket_with_metadata(
+        "shards",
+        crate::util::files_under(dir.path())
+            .into_iter()
+            .map(|(k, v)| (k, v, None))
+            .collect(),
+    );
+    let url = format!("s3://{bucket}/AWSLogs/");
+    let range = [
+        "--since",
+        "2026-10-31T00:00:00Z",
+        "--until",
+        "2026-11-02T00:00:00Z",
+    ];
+    let mut args = vec!["scan", "-f", "json", url.as_str()];
+    args.extend(range);
+    let single = crate::s3::run_s3(&args, None);
+    assert_eq!(
+        single.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&single.stderr)
+    );
+    let n = 3;
+    let mut parts = Vec::new();
+    for i in 0..n {
+        let shard = format!("{i}/{n}");
+        let mut args = vec![
+            "scan",
+            "-f",
+            "partial",
+            "--shard",
+            shard.as_str(),
+            url.as_str(),
+        ];
+        args.extend(range);
+        let o = crate::s3::run_s3(&args, None);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let p = out.path().join(format!("s3-{i}.ctr"));
+        std::fs::write(&p, o.stdout).unwrap();
+        parts.push(p);
+    }
+    let refs: Vec<&Path> = parts.iter().map(PathBuf::as_path).collect();
+    let strip = |bytes: &[u8]| {
+        let mut v: Value = serde_json::from_slice(bytes).unwrap();
+        let s = v["summary"].as_object_mut().unwrap();
+        let gets = s.remove("get_calls");
+        s.remove("list_calls");
+        (v, gets)
+    };
+    let (a, gets_a) = strip(&single.stdout);
+    let (b, gets_b) = strip(&merged_json(&refs));
+    assert_eq!(a, b);
+    assert_eq!(gets_a, gets_b, "each object fetched by one shard only");
+}
