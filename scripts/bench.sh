@@ -30,7 +30,8 @@ cargo build --release --quiet
 cargo build --release --quiet --example inflate_bound
 bin=$PWD/target/release/ctreplay
 bound=$PWD/target/release/examples/inflate_bound
-corpus=${BENCH_DIR:-${TMPDIR:-/tmp}/ctreplay-bench}/$size-$largest-$seed
+# v2: synthetic trails carry signed digest chains since `verify`.
+corpus=${BENCH_DIR:-${TMPDIR:-/tmp}/ctreplay-bench}/$size-$largest-$seed-v2
 if [ ! -f "$corpus/manifest.json" ]; then
   rm -rf "$corpus"; mkdir -p "$corpus"
   "$bin" synth --out "$corpus" --size "$size" --largest "$largest" --seed "$seed"
@@ -140,6 +141,20 @@ assert r["summary"]["matched"] == len(m["matched"]), "matches differ from the ma
 s = r["summary"]
 print(f"prefilter: {s['records_decoded']} of {s['records_scanned']} records decoded "
       f"({100 * s['records_decoded'] / s['records_scanned']:.1f}%)")
+# Integrity: verify alone, and the audit with and without --verify (the
+# hashing runs inside the scan's inflate loop; this is its cost).
+keys = os.path.join(corpus, "public-keys.json")
+verify = f"{bin} verify -q -f json {corpus}/AWSLogs --public-keys {keys} --bucket trail-bucket"
+t, out = run(verify); rows.append(("ctreplay verify", t, rss(verify)))
+v = json.loads(out)
+assert v["summary"]["objects"] == {"valid": m["objects"]}, "verify: not every object is valid"
+assert v["summary"]["digests"] == {"valid": m["digests"]}, "verify: not every digest is valid"
+# The audit exits 3 or 4 on this trail (a hypothetical audit); only 1 is
+# a failure here.
+audit = f"{bin} audit -q -f json {corpus}/AWSLogs"
+t, _ = run(f"{audit} > /dev/null; [ $? -ne 1 ]"); rows.append(("ctreplay audit", t, rss(audit)))
+audit_v = f"{audit} --verify --public-keys {keys}"
+t, _ = run(f"{audit_v} > /dev/null; [ $? -ne 1 ]"); rows.append(("ctreplay audit --verify", t, rss(audit_v)))
 if baseline:
     old = f"{baseline} scan -q -f json {corpus}/AWSLogs"
     t, out = run(old); rows.append(("baseline ctreplay scan", t, rss(old)))
