@@ -12,6 +12,7 @@ mod bad_input;
 mod conformance;
 mod consumers;
 mod decoder_props;
+mod deploy;
 mod hostile;
 mod html;
 mod output;
