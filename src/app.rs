@@ -22,7 +22,7 @@ use ctreplay::progress::Bar;
 use ctreplay::report::{self, sanitize::sanitize, FilterInfo, Query, View};
 use ctreplay::scan::{self, Detector, ScanOptions, ScanReport};
 use ctreplay::scope::Scope;
-use ctreplay::shard::partial::{self, Partial, PartialQuery};
+use ctreplay::shard::partial::{self, Partial, PartialFilter, PartialQuery};
 use ctreplay::shard::Shard;
 use ctreplay::synth;
 use ctreplay::testpattern;
@@ -137,8 +137,11 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
     bar.finish();
     let result = result?;
     let exit = report_reading(&result, started, input.quiet);
+    if sel.shard.is_some() && args.format != report::ScanFormat::Partial {
+        eprintln!("ctreplay: warning: this report covers shard {} only; write --format partial and join the shards with `ctreplay merge`", sel.shard.map_or(String::new(), |s| s.to_string()));
+    }
     if args.format == report::ScanFormat::Partial {
-        let query = partial_query(input, &source.describe(), detector.filters());
+        let query = partial_query("scan", input, &source.describe(), detector.filters());
         let shard = sel.shard.unwrap_or(Shard { index: 0, count: 1 });
         let p = Partial::of(&result, query, shard).context("reading back spilled events")?;
         with_stdout(|out| p.write(out))?;
@@ -167,6 +170,16 @@ fn run_audit(args: AuditArgs) -> Result<Exit> {
     if args.verify {
         integrity::prepare(&mut opts, &mut sel);
         config::public_keys(&i.public_keys)?;
+    }
+    let partial_out = args.format == report::AuditFormat::Partial;
+    if sel.shard.is_some() != partial_out && args.partials.is_empty() {
+        bail!("--shard and --format partial go together: a shard's audit is only meaningful once merged (`ctreplay audit --partial ...`)");
+    }
+    if partial_out && (args.verify || args.fix.is_some()) {
+        bail!("--verify and --fix apply to the whole audit, not to a shard's partial");
+    }
+    if args.patterns_from.is_some() && !partial_out {
+        bail!("--patterns-from is for the shards' second phase (--shard i/N --format partial)");
     }
     let assumptions = config::assumptions(&args)?;
     let aws_opts = config::aws_options(&args, &assumptions)?;
@@ -238,32 +251,43 @@ fn run_audit(args: AuditArgs) -> Result<Exit> {
         }
         (inputs, input.paths.clone(), None)
     };
-    let source = config::source_of(input, &paths, bucket_region.as_deref())?;
     let quiet = input.quiet;
     let started = Instant::now();
-    let bar = Bar::new(quiet);
-    let result = audit::run(source.as_ref(), &sel, &opts, &inputs, &assumptions, &bar);
-    bar.finish();
-    let mut run = result?;
-    if args.verify {
-        let remote = source.describe().iter().any(|d| d.starts_with("s3://"));
-        let locator = config::locator(i, remote)?;
-        let (keys, _) = keys_for(input, &i.public_keys, remote, &run.scan.digests)?;
-        let report = integrity::judge(
-            source.as_ref(),
-            &run.scan,
-            &sel,
-            &integrity::Judging {
-                keys: &keys,
-                locator,
-                strict: i.strict,
-            },
-        );
-        if report.digests.is_empty() && !quiet {
-            eprintln!("ctreplay: --verify: no digest files were found among the logs read: nothing is proven");
+    let run = if !args.partials.is_empty() {
+        if args.format == report::AuditFormat::Partial {
+            bail!("--partial with --format partial: join partials with `ctreplay merge --format partial`");
         }
-        audit::integrity::apply(&mut run.audit, &report);
-    }
+        audit_from_partials(&args.partials, &inputs, &assumptions)?
+    } else {
+        let source = config::source_of(input, &paths, bucket_region.as_deref())?;
+        if args.format == report::AuditFormat::Partial {
+            return audit_shard(&args, &inputs, source.as_ref(), &sel, &opts, started);
+        }
+        let bar = Bar::new(quiet);
+        let result = audit::run(source.as_ref(), &sel, &opts, &inputs, &assumptions, &bar);
+        bar.finish();
+        let mut run = result?;
+        if args.verify {
+            let remote = source.describe().iter().any(|d| d.starts_with("s3://"));
+            let locator = config::locator(i, remote)?;
+            let (keys, _) = keys_for(input, &i.public_keys, remote, &run.scan.digests)?;
+            let report = integrity::judge(
+                source.as_ref(),
+                &run.scan,
+                &sel,
+                &integrity::Judging {
+                    keys: &keys,
+                    locator,
+                    strict: i.strict,
+                },
+            );
+            if report.digests.is_empty() && !quiet {
+                eprintln!("ctreplay: --verify: no digest files were found among the logs read: nothing is proven");
+            }
+            audit::integrity::apply(&mut run.audit, &report);
+        }
+        run
+    };
     print_notes(run.plan.filters(), quiet);
     if run.rescanned && !quiet {
         eprintln!(
@@ -284,6 +308,9 @@ fn run_audit(args: AuditArgs) -> Result<Exit> {
             report::AuditFormat::Csv => report::audit::write_csv(&run.audit, out),
             report::AuditFormat::Ocsf => report::ocsf::write(&run.audit, out),
             report::AuditFormat::Asff => report::asff::write(&run.audit, out),
+            report::AuditFormat::Partial => Err(std::io::Error::other(
+                "a partial is written by the shard's scan",
+            )),
         })?;
     }
     let verdict = match run.audit.verdict {
@@ -296,17 +323,15 @@ fn run_audit(args: AuditArgs) -> Result<Exit> {
 
 /// Every option of a scan that changes its answer, for its partial.
 fn partial_query(
+    command: &str,
     input: &ctreplay::cli::Input,
     inputs: &[String],
     filters: &[Filter],
 ) -> PartialQuery {
     PartialQuery {
-        command: "scan".into(),
+        command: command.into(),
         inputs: inputs.to_vec(),
-        filters: filters
-            .iter()
-            .map(|f| (f.name.clone(), f.pattern.text().to_owned()))
-            .collect(),
+        filters: filters.iter().map(PartialFilter::of).collect(),
         since: input.since.map(|t| ctreplay::event::format_time(&t)),
         until: input.until.map(|t| ctreplay::event::format_time(&t)),
         accounts: input.accounts.clone(),
@@ -318,9 +343,102 @@ fn partial_query(
     }
 }
 
-fn run_merge(args: MergeArgs) -> Result<Exit> {
+/// One shard of an audit (`--shard i/N --format partial`): the scan the
+/// audit would make, of the exports' patterns, or with --patterns-from of
+/// every version a merged first phase's pipeline changes show.
+fn audit_shard(
+    args: &AuditArgs,
+    inputs: &audit::Inputs,
+    source: &dyn ctreplay::source::Source,
+    sel: &ctreplay::source::Selection,
+    opts: &ScanOptions,
+    started: Instant,
+) -> Result<Exit> {
+    let plan = match &args.patterns_from {
+        Some(f) => {
+            let mut first = read_partials(std::slice::from_ref(f))?;
+            if first.query.command != "audit" {
+                bail!(
+                    "--patterns-from {}: not the partial of an audit",
+                    f.display()
+                );
+            }
+            check_complete(&first, false)?;
+            let report = partial::into_report(&mut first)?;
+            audit::Plans::of(inputs, &report.pipeline).plan
+        }
+        None => audit::first_plan(inputs),
+    };
+    let detector = Detector::for_audit(plan.filters().to_vec());
+    let bar = Bar::new(args.input.quiet);
+    let result = scan::run(source, sel, &detector, opts, &bar);
+    bar.finish();
+    let result = result?;
+    let exit = report_reading(&result, started, args.input.quiet);
+    let query = partial_query("audit", &args.input, &source.describe(), plan.filters());
+    let shard = sel.shard.unwrap_or(Shard { index: 0, count: 1 });
+    let p = Partial::of(&result, query, shard).context("reading back spilled events")?;
+    with_stdout(|out| p.write(out))?;
+    Ok(exit)
+}
+
+/// The audit of every shard's partial, as one run would give it. The
+/// shards must have scanned the patterns the merged pipeline changes call
+/// for: when CloudTrail shows versions the exports lack, that is a second
+/// phase (`--patterns-from`).
+fn audit_from_partials(
+    paths: &[std::path::PathBuf],
+    inputs: &audit::Inputs,
+    a: &audit::Assumptions,
+) -> Result<audit::AuditRun> {
+    let mut merged = read_partials(paths)?;
+    if merged.query.command != "audit" {
+        bail!(
+            "these are partials of `{}`: an audit needs `audit --shard i/N --format partial`",
+            merged.query.command
+        );
+    }
+    check_complete(&merged, false)?;
+    let sel = partial_selection(&merged.query)?;
+    let scanned = merged.query.filters.clone();
+    let inputs_shown = merged.query.inputs.clone();
+    let report = partial::into_report(&mut merged)?;
+    let full = audit::Plans::of(inputs, &report.pipeline);
+    let first = audit::first_plan(inputs);
+    let same = |p: &audit::plan::ScanPlan| {
+        p.filters()
+            .iter()
+            .map(PartialFilter::of)
+            .collect::<Vec<_>>()
+            == scanned
+    };
+    let (plan, rescanned) = if same(&full.plan) {
+        (full.plan.clone(), !first.covers(&full.plan))
+    } else if same(&first) && first.covers(&full.plan) {
+        (first, false)
+    } else if same(&first) {
+        bail!(
+            "CloudTrail's pipeline changes in these partials show filter patterns the exports lack: run the shards again with `--patterns-from MERGED` (MERGED: these partials joined with `ctreplay merge --format partial`), then audit those partials"
+        );
+    } else {
+        bail!("the shards scanned other filter patterns than these exports give: were they run with other --metric-filters or --alarms?");
+    };
+    Ok(audit::judge(
+        inputs_shown,
+        &sel,
+        inputs,
+        a,
+        report,
+        plan,
+        full,
+        rescanned,
+    )?)
+}
+
+/// Read and merge partial files.
+fn read_partials(paths: &[std::path::PathBuf]) -> Result<Partial> {
     let mut parts = Vec::new();
-    for path in &args.partials {
+    for path in paths {
         let name = path.display().to_string();
         let f = std::fs::File::open(path).with_context(|| format!("opening {name}"))?;
         parts.push((
@@ -328,34 +446,35 @@ fn run_merge(args: MergeArgs) -> Result<Exit> {
             Partial::read(&name, std::io::BufReader::new(f))?,
         ));
     }
-    let mut merged = partial::merge(parts)?;
-    if args.format == report::ScanFormat::Partial {
-        with_stdout(|out| merged.write(out))?;
-        return Ok(Exit::Clean);
-    }
+    Ok(partial::merge(parts)?)
+}
+
+/// Refuse (or, with `allow`, warn about) an incomplete set of shards.
+fn check_complete(merged: &Partial, allow: bool) -> Result<()> {
     let missing = merged.missing();
-    if !missing.is_empty() {
-        let list = missing
-            .iter()
-            .map(u32::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
-        if !args.allow_missing {
-            bail!(
-                "shards {list} of {} are missing: the report would cover part of the archive (give every shard's partial, or --allow-missing)",
-                merged.count()
-            );
-        }
-        eprintln!("ctreplay: warning: shards {list} of {} are missing: this report covers the others only", merged.count());
+    if missing.is_empty() {
+        return Ok(());
     }
-    let q = merged.query.clone();
-    let filters = q
-        .filters
+    let list = missing
         .iter()
-        .map(|(name, pattern)| Filter::new(name, pattern))
-        .collect::<Result<Vec<_>, _>>()
-        .context("a partial's filter pattern")?;
-    let detector = Detector::new(filters);
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if !allow {
+        bail!(
+            "shards {list} of {} are missing: the report would cover part of the archive (give every shard's partial, or --allow-missing)",
+            merged.count()
+        );
+    }
+    eprintln!(
+        "ctreplay: warning: shards {list} of {} are missing: this report covers the others only",
+        merged.count()
+    );
+    Ok(())
+}
+
+/// The selection a partial's query recorded.
+fn partial_selection(q: &PartialQuery) -> Result<ctreplay::source::Selection> {
     let time = |t: &Option<String>| -> Result<Option<chrono::DateTime<chrono::Utc>>> {
         t.as_deref()
             .map(|s| {
@@ -365,18 +484,42 @@ fn run_merge(args: MergeArgs) -> Result<Exit> {
             })
             .transpose()
     };
-    let (since, until) = (time(&q.since)?, time(&q.until)?);
-    let sel = ctreplay::source::Selection {
+    Ok(ctreplay::source::Selection {
         window: ctreplay::source::TimeWindow {
-            since,
-            until,
+            since: time(&q.since)?,
+            until: time(&q.until)?,
             skew: chrono::Duration::seconds(q.delivery_skew_seconds),
         },
         accounts: q.accounts.clone(),
         regions: q.regions.clone(),
         collect_digests: false,
         shard: None,
-    };
+    })
+}
+
+fn run_merge(args: MergeArgs) -> Result<Exit> {
+    let mut merged = read_partials(&args.partials)?;
+    if args.format == report::ScanFormat::Partial {
+        with_stdout(|out| merged.write(out))?;
+        return Ok(Exit::Clean);
+    }
+    if merged.query.command != "scan" {
+        bail!(
+            "these are partials of `{}`: give them to `ctreplay audit --partial` with the exports",
+            merged.query.command
+        );
+    }
+    check_complete(&merged, args.allow_missing)?;
+    let q = merged.query.clone();
+    let filters = q
+        .filters
+        .iter()
+        .map(|f| Filter::new(&f.name, &f.pattern))
+        .collect::<Result<Vec<_>, _>>()
+        .context("a partial's filter pattern")?;
+    let detector = Detector::new(filters);
+    let sel = partial_selection(&q)?;
+    let (since, until) = (sel.window.since, sel.window.until);
     let result = partial::into_report(&mut merged)?;
     for e in &result.totals.errors {
         eprintln!("ctreplay: {}: {}", sanitize(&e.object), sanitize(&e.reason));

@@ -275,3 +275,183 @@ fn shards_from_s3_merge_to_the_single_s3_run() {
     assert_eq!(a, b);
     assert_eq!(gets_a, gets_b, "each object fetched by one shard only");
 }
+
+/// `audit --shard i/N --format partial` and `audit --partial`: the audit of
+/// every shard's partial is the single audit's JSON, with exports.
+#[test]
+fn audit_shards_give_the_single_audit() {
+    let (dir, out) = trail();
+    let root = dir.path().to_str().unwrap();
+    let exports = [
+        "--metric-filters",
+        crate::util::testdata("exports/audit/metric-filters.json")
+            .to_str()
+            .unwrap()
+            .to_owned()
+            .leak(),
+        "--alarms",
+        crate::util::testdata("exports/audit/alarms.json")
+            .to_str()
+            .unwrap()
+            .to_owned()
+            .leak(),
+    ];
+    let mut args = vec!["audit", "-q", "-f", "json", root];
+    args.extend(exports);
+    let single = ctreplay(&args);
+    let n = 3;
+    let mut parts = Vec::new();
+    for i in 0..n {
+        let shard = format!("{i}/{n}");
+        let mut args = vec![
+            "audit",
+            "-q",
+            "-f",
+            "partial",
+            "--shard",
+            shard.as_str(),
+            root,
+        ];
+        args.extend(exports);
+        let o = ctreplay(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let p = out.path().join(format!("a-{i}.ctr"));
+        std::fs::write(&p, o.stdout).unwrap();
+        parts.push(p);
+    }
+    let mut args = vec!["audit", "-q", "-f", "json"];
+    args.extend(exports);
+    args.push("--partial");
+    args.extend(parts.iter().rev().map(|p| p.to_str().unwrap()));
+    let merged = ctreplay(&args);
+    assert_eq!(merged.status.code(), single.status.code());
+    assert_eq!(
+        String::from_utf8_lossy(&merged.stdout),
+        String::from_utf8_lossy(&single.stdout)
+    );
+    // A scan's partials are not an audit's, and merge refuses an audit's.
+    let o = merge(&[&parts[0]], "json");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("audit --partial"));
+    // A shard's audit is only written as a partial.
+    let o = ctreplay(&["audit", "-q", "--shard", "0/3", root]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+/// When CloudTrail shows a filter pattern the exports lack (a
+/// PutMetricFilter in the logs), the shards' first phase cannot be
+/// audited: `audit --partial` says to run them again with
+/// `--patterns-from` the merged first phase; the second phase gives the
+/// single audit, which scanned twice.
+#[test]
+fn a_pattern_only_cloudtrail_shows_takes_a_second_phase() {
+    use crate::util::{ct_record, testdata, write_gz};
+    let dir = tempfile::tempdir().unwrap();
+    let put = ct_record(
+        "2026-11-01T10:00:00Z",
+        "us-east-1",
+        "PutMetricFilter",
+        "c1",
+        "logs.amazonaws.com",
+        serde_json::json!({
+            "logGroupName": "aws-cloudtrail-logs-123837392027-1a2b3c4d",
+            "filterName": "CIS-4.10-SecurityGroupChanges",
+            "filterPattern": "{ ($.eventName = AuthorizeSecurityGroupIngress) || ($.eventName = CreateSecurityGroup) }",
+            "metricTransformations": [{"metricName": "SecurityGroupEventCount", "metricNamespace": "CISBenchmark", "metricValue": "1"}]
+        }),
+    );
+    let change = |day: u32, name: &str, id: &str| {
+        ct_record(
+            &format!("2026-11-0{day}T10:10:00Z"),
+            "us-east-1",
+            name,
+            id,
+            "ec2.amazonaws.com",
+            serde_json::json!({"groupId": "sg-1"}),
+        )
+    };
+    for (day, records) in [
+        (1, vec![put, change(1, "RevokeSecurityGroupIngress", "a1")]),
+        (2, vec![change(2, "AuthorizeSecurityGroupIngress", "a2")]),
+        (3, vec![change(3, "DeleteSecurityGroup", "a3")]),
+        (4, vec![change(4, "CreateSecurityGroup", "a4")]),
+    ] {
+        let key = format!("AWSLogs/123837392027/CloudTrail/us-east-1/2026/11/0{day}/123837392027_CloudTrail_us-east-1_2026110{day}T1015Z_abcdefABCDEF0123.json.gz");
+        write_gz(
+            &dir.path().join(key),
+            serde_json::json!({ "Records": records })
+                .to_string()
+                .as_bytes(),
+        );
+    }
+    let root = dir.path().to_str().unwrap();
+    let f = testdata("exports/day-1/metric-filters.json");
+    let a = testdata("exports/day-1/alarms.json");
+    let exports = [
+        "--metric-filters",
+        f.to_str().unwrap(),
+        "--alarms",
+        a.to_str().unwrap(),
+    ];
+    let out = tempfile::tempdir().unwrap();
+    let n = 4;
+    let phase = |from: Option<&Path>, tag: &str| -> Vec<PathBuf> {
+        (0..n)
+            .map(|i| {
+                let shard = format!("{i}/{n}");
+                let mut args = vec![
+                    "audit",
+                    "-q",
+                    "-f",
+                    "partial",
+                    "--shard",
+                    shard.as_str(),
+                    root,
+                ];
+                args.extend(exports);
+                if let Some(p) = from {
+                    args.extend(["--patterns-from", p.to_str().unwrap()]);
+                }
+                let o = ctreplay(&args);
+                assert_eq!(
+                    o.status.code(),
+                    Some(0),
+                    "{}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+                let p = out.path().join(format!("{tag}-{i}.ctr"));
+                std::fs::write(&p, o.stdout).unwrap();
+                p
+            })
+            .collect()
+    };
+    let audit_of = |parts: &[PathBuf]| {
+        let mut args = vec!["audit", "-q", "-f", "json"];
+        args.extend(exports);
+        args.push("--partial");
+        args.extend(parts.iter().map(|p| p.to_str().unwrap()));
+        ctreplay(&args)
+    };
+    let first = phase(None, "one");
+    let o = audit_of(&first);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--patterns-from"));
+    let joined = out.path().join("phase-one.ctr");
+    let refs: Vec<&Path> = first.iter().map(PathBuf::as_path).collect();
+    std::fs::write(&joined, merge(&refs, "partial").stdout).unwrap();
+    let second = phase(Some(&joined), "two");
+    let merged = audit_of(&second);
+    let mut args = vec!["audit", "-q", "-f", "json", root];
+    args.extend(exports);
+    let single = ctreplay(&args);
+    assert_eq!(merged.status.code(), single.status.code());
+    assert_eq!(
+        String::from_utf8_lossy(&merged.stdout),
+        String::from_utf8_lossy(&single.stdout)
+    );
+}

@@ -835,43 +835,101 @@ pub fn run(
     a: &Assumptions,
     progress: &dyn Progress,
 ) -> Result<AuditRun, AuditError> {
+    let first = first_plan(inputs);
+    let mut report = scan::run(
+        source,
+        sel,
+        &Detector::for_audit(first.filters().to_vec()),
+        opts,
+        progress,
+    )?;
+    let full = Plans::of(inputs, &report.pipeline);
+    let rescanned = !first.covers(&full.plan);
+    let plan = if rescanned {
+        report = scan::run(
+            source,
+            sel,
+            &Detector::for_audit(full.plan.filters().to_vec()),
+            opts,
+            progress,
+        )?;
+        full.plan.clone()
+    } else {
+        first
+    };
+    judge(
+        source.describe(),
+        sel,
+        inputs,
+        a,
+        report,
+        plan,
+        full,
+        rescanned,
+    )
+}
+
+/// The patterns of the exports alone: what the first scan evaluates.
+pub fn first_plan(inputs: &Inputs) -> ScanPlan {
     let history = inputs.history.as_deref().unwrap_or_default();
-    let first = model::build(
+    ScanPlan::of(&model::build(
         &inputs.filters,
         &inputs.alarms,
         &[],
         history,
         inputs.defaulted,
-    );
-    let mut plan = ScanPlan::of(&first);
-    let mut report = scan::run(
-        source,
-        sel,
-        &Detector::for_audit(plan.filters().to_vec()),
-        opts,
-        progress,
-    )?;
-    let changes = timeline::changes(&report.pipeline);
-    let model = model::build(
-        &inputs.filters,
-        &inputs.alarms,
-        &changes,
-        history,
-        inputs.defaulted,
-    );
-    let full = ScanPlan::of(&model);
-    let rescanned = !plan.covers(&full);
-    if rescanned {
-        report = scan::run(
-            source,
-            sel,
-            &Detector::for_audit(full.filters().to_vec()),
-            opts,
-            progress,
-        )?;
-        plan = full;
+    ))
+}
+
+/// What the pipeline changes of a scan make of the exports: the model of
+/// what was in force when, and every pattern it needs scanned.
+#[derive(Debug)]
+pub struct Plans {
+    /// The changes CloudTrail recorded.
+    changes: Vec<Change>,
+    /// What was in force when.
+    model: Model,
+    /// Every pattern version to evaluate.
+    pub plan: ScanPlan,
+}
+
+impl Plans {
+    /// From the exports and the pipeline changes read.
+    pub fn of(inputs: &Inputs, pipeline: &[Event]) -> Plans {
+        let history = inputs.history.as_deref().unwrap_or_default();
+        let changes = timeline::changes(pipeline);
+        let model = model::build(
+            &inputs.filters,
+            &inputs.alarms,
+            &changes,
+            history,
+            inputs.defaulted,
+        );
+        let plan = ScanPlan::of(&model);
+        Plans {
+            changes,
+            model,
+            plan,
+        }
     }
-    let scope = Scope::of(source.describe(), sel, &report)?;
+}
+
+/// The audit of a finished scan of `plan`'s patterns (its events carry
+/// that plan's filter ids): the replay, the matching, the checks and the
+/// verdict. `full` must come from the same scan's pipeline changes.
+#[allow(clippy::too_many_arguments)] // the phases' results, each once
+pub fn judge(
+    inputs_shown: Vec<String>,
+    sel: &Selection,
+    inputs: &Inputs,
+    a: &Assumptions,
+    report: ScanReport,
+    plan: ScanPlan,
+    full: Plans,
+    rescanned: bool,
+) -> Result<AuditRun, AuditError> {
+    let Plans { changes, model, .. } = full;
+    let scope = Scope::of(inputs_shown, sel, &report)?;
     // The time the logs cover, from the records themselves (inside the
     // query's range): actual transitions outside it are not judged.
     let span = scope

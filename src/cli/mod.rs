@@ -304,6 +304,17 @@ pub struct AuditArgs {
     #[arg(long, short = 'f', value_enum, default_value_t = AuditFormat::Text)]
     pub format: AuditFormat,
 
+    /// Audit from the partials of shards (`audit --shard i/N --format
+    /// partial`) instead of reading logs: every shard's, in any order.
+    #[arg(long = "partial", value_name = "PARTIAL", num_args = 1.., conflicts_with_all = ["paths", "verify"], help_heading = "Sharding")]
+    pub partials: Vec<PathBuf>,
+
+    /// With --shard and --format partial: scan every pattern version the
+    /// pipeline changes of this merged first-phase partial show (the second
+    /// phase, when `audit --partial` asks for it).
+    #[arg(long, value_name = "PARTIAL", help_heading = "Sharding")]
+    pub patterns_from: Option<PathBuf>,
+
     /// Also check the logs against CloudTrail's signed digests (as `ctreplay
     /// verify`, in the same pass): the report says how much of what it
     /// judged is proven, and a tampered archive is a finding.

@@ -72,6 +72,9 @@ pub enum AuditFormat {
     /// AWS Security Finding Format, for Security Hub's
     /// BatchImportFindings (100 findings a call: split the array).
     Asff,
+    /// With --shard: the shard's scan, for `audit --partial` after the
+    /// shards (docs/sharding.md).
+    Partial,
 }
 
 /// `verify --format`.

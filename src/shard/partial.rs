@@ -37,12 +37,12 @@ pub const MAX_PARTIAL_BYTES: u64 = 16 << 30;
 /// partials merge only when their queries are equal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartialQuery {
-    /// `scan`.
+    /// `scan` or `audit`.
     pub command: String,
     /// The paths or URLs read.
     pub inputs: Vec<String>,
-    /// Each filter's name and pattern.
-    pub filters: Vec<(String, String)>,
+    /// The filters evaluated, in the order the events' filter ids count.
+    pub filters: Vec<PartialFilter>,
     /// `--since`, RFC 3339.
     pub since: Option<String>,
     /// `--until`, RFC 3339.
@@ -59,6 +59,28 @@ pub struct PartialQuery {
     pub max_record: u64,
     /// `--validate`.
     pub validate: bool,
+}
+
+/// One filter a partial's scan evaluated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartialFilter {
+    /// Its name.
+    pub name: String,
+    /// Its pattern.
+    pub pattern: String,
+    /// The field its metric value reads (`$.x`), for an audit's filters.
+    pub value: Option<String>,
+}
+
+impl PartialFilter {
+    /// The filter as a partial records it.
+    pub fn of(f: &crate::filter::Filter) -> PartialFilter {
+        PartialFilter {
+            name: f.name.clone(),
+            pattern: f.pattern.text().to_owned(),
+            value: f.value.as_ref().map(|v| v.path().to_owned()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
