@@ -769,6 +769,24 @@ fn audit_verify_states_what_is_proven_and_flags_a_tampered_archive() {
         .unwrap()
         .iter()
         .all(|c| c["status"] != "pass"));
+    // The HTML report shows the same.
+    let out = ctreplay(&[
+        "audit",
+        "-q",
+        "-f",
+        "html",
+        root,
+        "--verify",
+        "--public-keys",
+        keys,
+    ]);
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        html.contains("Integrity (CloudTrail digests)"),
+        "no integrity section"
+    );
+    assert!(html.contains("hash_mismatch"));
+    assert!(html.contains("archive_not_intact"));
     // --public-keys without --verify is a usage error.
     let out = ctreplay(&["audit", "-q", root, "--public-keys", keys]);
     assert_eq!(out.status.code(), Some(1));

@@ -61,6 +61,59 @@ fn page_start(title: &str) -> String {
 /// What closes the page.
 const PAGE_END: &str = "</body></html>\n";
 
+/// `audit --verify`'s integrity figures: what the digests prove, the
+/// chains and gaps, and every digest and object that is not valid.
+fn integrity_section(i: &crate::audit::integrity::AuditIntegrity) -> Markup {
+    let report = crate::integrity::IntegrityReport {
+        summary: i.summary.clone(),
+        ..Default::default()
+    };
+    let counts = |m: Vec<(String, u64)>| {
+        m.into_iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    html! {
+        section id="integrity" {
+            h2 { "Integrity (CloudTrail digests)" }
+            p { (t(&super::integrity::proven_line(&report))) }
+            p { "Objects: " (counts(i.summary.objects.iter().map(|(k, v)| (k.to_string(), *v)).collect()))
+                ". Digests: " (counts(i.summary.digests.iter().map(|(k, v)| (k.to_string(), *v)).collect())) "." }
+            @if !i.gaps.is_empty() {
+                table {
+                    thead { tr { th { "Account / region / trail" } th { "No digest from" } th { "to" } th { "Likely cause" } th { "Evidence" } } }
+                    tbody {
+                        @for g in &i.gaps {
+                            tr {
+                                td { (t(&g.account)) " / " (t(&g.region)) " / " (t(&g.trail)) }
+                                td.mono { (time(&g.from)) }
+                                td.mono { (time(&g.to)) }
+                                td { (serde_json::to_value(g.likely_cause).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()) }
+                                td { @for e in &g.evidence { div.mono { (t(e)) } } }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !i.digests_not_valid.is_empty() || !i.objects_not_proven.is_empty() {
+                table {
+                    thead { tr { th { "Status" } th { "Object or digest" } th { "Reason" } } }
+                    tbody {
+                        @for d in &i.digests_not_valid {
+                            tr { td.mono { "digest " (d.status.as_str()) } td.mono { (t(&d.key)) } td { (d.reason.as_deref().map_or(String::new(), t)) } }
+                        }
+                        @for o in &i.objects_not_proven {
+                            tr { td.mono { (o.status.as_str()) } td.mono { (t(&o.key)) } td { (o.reason.as_deref().map_or(String::new(), t)) } }
+                        }
+                    }
+                }
+            }
+            @for n in &i.notes { p.note { (t(n)) } }
+        }
+    }
+}
+
 fn errors_section(errors: &[ErrorEntry]) -> Markup {
     html! {
         @if !errors.is_empty() {
@@ -532,6 +585,9 @@ pub fn write_audit(a: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> io:
                     }
                 }
             }
+        }
+        @if let Some(i) = &a.integrity {
+            (integrity_section(i))
         }
         (errors_section(errors))
     };
