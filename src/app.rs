@@ -71,6 +71,11 @@ fn print_notes(filters: &[Filter], quiet: bool) {
 fn report_reading(result: &ScanReport, started: Instant, quiet: bool) -> Exit {
     let elapsed = started.elapsed().as_secs_f64();
     let t = &result.totals;
+    if !quiet {
+        for n in &result.notes {
+            eprintln!("ctreplay: note: {}", sanitize(n));
+        }
+    }
     for e in &t.errors {
         eprintln!("ctreplay: {}: {}", sanitize(&e.object), sanitize(&e.reason));
     }

@@ -192,6 +192,7 @@ impl Scope {
             })
             .collect();
         warnings.extend(odd);
+        warnings.extend(report.notes.iter().cloned());
         if odd_more > 0 {
             warnings.push(format!(
                 "{odd_more} more records were read with a caveat: see each event's \"reading\""

@@ -455,3 +455,101 @@ fn a_pattern_only_cloudtrail_shows_takes_a_second_phase() {
         String::from_utf8_lossy(&single.stdout)
     );
 }
+
+/// `--manifest`: the objects of an S3 Inventory report (in the bucket, or a
+/// local copy of it) instead of a listing; objects delivered after the
+/// inventory are read only with `--manifest-delta`, and the report says how
+/// old the inventory is.
+#[test]
+fn an_inventory_lists_the_objects_and_the_delta_adds_the_newest() {
+    use std::io::Write;
+    let (dir, out) = trail();
+    std::fs::remove_file(dir.path().join("manifest.json")).unwrap();
+    std::fs::remove_file(dir.path().join("public-keys.json")).unwrap();
+    let name = "inventory";
+    let bucket = crate::s3::bucket_name(name);
+    let files = crate::util::files_under(dir.path());
+    // The inventory was taken at 00:30: objects delivered later are not in it.
+    let taken = "20261101T0030Z";
+    let mut csv = String::new();
+    let mut left_out = 0;
+    for (key, bytes) in &files {
+        let file = key.rsplit('/').next().unwrap();
+        let delivered = file.split('_').nth(3).unwrap_or("");
+        if file.contains("_CloudTrail_") && delivered >= taken {
+            left_out += 1;
+            continue;
+        }
+        let encoded = key.replace(' ', "+");
+        csv.push_str(&format!("\"{bucket}\",\"{encoded}\",\"{}\"\n", bytes.len()));
+    }
+    assert!(left_out > 0);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(csv.as_bytes()).unwrap();
+    let data_key = format!("inv/{bucket}/cfg/data/0001.csv.gz");
+    let manifest = serde_json::json!({
+        "sourceBucket": bucket, "destinationBucket": format!("arn:aws:s3:::{bucket}"),
+        "version": "2016-11-30", "creationTimestamp": "1793493000000", "fileFormat": "CSV",
+        "fileSchema": "Bucket, Key, Size",
+        "files": [{"key": data_key, "size": 1, "MD5checksum": "00"}]
+    });
+    let manifest_key = format!("inv/{bucket}/cfg/2026-11-01T00-30Z/manifest.json");
+    let mut objects: Vec<(String, Vec<u8>, Option<String>)> =
+        files.into_iter().map(|(k, v)| (k, v, None)).collect();
+    let data = gz.finish().unwrap();
+    objects.push((data_key.clone(), data.clone(), None));
+    objects.push((
+        manifest_key.clone(),
+        manifest.to_string().into_bytes(),
+        None,
+    ));
+    assert_eq!(crate::s3::bucket_with_metadata(name, objects), bucket);
+    let url = format!("s3://{bucket}/AWSLogs/");
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", "-f", "json", url.as_str()];
+        args.extend_from_slice(extra);
+        let o = crate::s3::run_s3(&args, None);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        serde_json::from_slice::<Value>(&o.stdout).unwrap()
+    };
+    let strip = |mut v: Value| {
+        let s = v["summary"].as_object_mut().unwrap();
+        s.remove("list_calls");
+        s.remove("get_calls");
+        v["scope"].as_object_mut().unwrap().remove("warnings");
+        v
+    };
+    let listed = scan(&[]);
+    let m = format!("s3://{bucket}/{manifest_key}");
+    let old = scan(&["--manifest", &m]);
+    assert!(old["scope"]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w
+            .as_str()
+            .unwrap()
+            .contains("S3 Inventory taken 2026-11-01T00:30:00Z")));
+    assert_eq!(
+        old["summary"]["objects_scanned"].as_u64().unwrap() + left_out,
+        listed["summary"]["objects_scanned"].as_u64().unwrap()
+    );
+    let delta = scan(&["--manifest", &m, "--manifest-delta"]);
+    assert_eq!(strip(delta), strip(listed.clone()));
+    // A local copy of the inventory: the data file found beside it.
+    let local = out
+        .path()
+        .join(format!("inv/{bucket}/cfg/2026-11-01T00-30Z/manifest.json"));
+    std::fs::create_dir_all(local.parent().unwrap()).unwrap();
+    std::fs::write(&local, manifest.to_string()).unwrap();
+    let data_path = out.path().join(&data_key);
+    std::fs::create_dir_all(data_path.parent().unwrap()).unwrap();
+    std::fs::write(&data_path, data).unwrap();
+    let copy = scan(&["--manifest", local.to_str().unwrap(), "--manifest-delta"]);
+    assert_eq!(strip(copy), strip(listed));
+}

@@ -129,6 +129,11 @@ pub fn source_of(
             urls.push(u.map_err(ConfigError::Usage)?);
         }
     }
+    if input.manifest.is_some() && urls.len() != paths.len() {
+        return Err(usage(
+            "--manifest lists an S3 bucket: give its s3://bucket/prefix as the PATH",
+        ));
+    }
     match urls.len() {
         0 => Ok(Box::new(LocalSource::new(paths.to_vec()))),
         n if n == paths.len() => {
@@ -149,6 +154,8 @@ fn s3_options(input: &Input) -> S3Options {
         no_sign: input.no_sign_request,
         concurrency: input.s3_concurrency.max(1),
         max_attempts: input.s3_max_attempts.max(1),
+        manifest: input.manifest.clone(),
+        manifest_delta: input.manifest_delta,
         ..S3Options::default()
     }
 }

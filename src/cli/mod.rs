@@ -169,6 +169,24 @@ pub struct Input {
     )]
     pub endpoint_url: Option<String>,
 
+    /// List the objects from this S3 Inventory manifest.json (s3:// URL, or
+    /// a local copy with its data/ folder) instead of listing the bucket;
+    /// CSV inventories only.
+    #[arg(
+        long,
+        value_name = "MANIFEST",
+        help_heading = "S3 (paths given as s3://bucket/prefix)"
+    )]
+    pub manifest: Option<String>,
+
+    /// With --manifest: also list the days since the inventory was taken.
+    #[arg(
+        long,
+        requires = "manifest",
+        help_heading = "S3 (paths given as s3://bucket/prefix)"
+    )]
+    pub manifest_delta: bool,
+
     /// Path-style addressing (endpoint/bucket/key), for most S3-compatible servers.
     #[arg(long, help_heading = "S3 (paths given as s3://bucket/prefix)")]
     pub path_style: bool,

@@ -114,6 +114,8 @@ pub struct ScanReport {
     pub hashes: Vec<ObjectHash>,
     /// The digest files listed, sorted, when the selection collects them.
     pub digests: Vec<crate::source::ObjectRef>,
+    /// What the listing says of itself (how old an inventory is).
+    pub notes: Vec<String>,
 }
 
 /// Why a scan could not finish.
@@ -184,6 +186,7 @@ pub fn run(
     let mut report = finish(totals)?;
     report.requests = listed.requests;
     report.digests = listed.digests;
+    report.notes = listed.notes;
     report.digests.sort_by(|a, b| a.location.cmp(&b.location));
     Ok(report)
 }
@@ -235,6 +238,7 @@ fn finish(mut t: Totals) -> Result<ScanReport, SpillError> {
     Ok(ScanReport {
         hashes,
         digests: Vec::new(),
+        notes: Vec::new(),
         duplicates_dropped: pushed - events.len() - blind_spots.len(),
         totals: t,
         events,

@@ -14,6 +14,7 @@
 //! What the key layout says about an object, and the pruning, live in
 //! [`keys`]; what is inside an object is the scan's business.
 
+pub mod inventory;
 pub mod keys;
 pub mod local;
 pub mod memory;
@@ -143,6 +144,8 @@ pub struct Listed {
     pub coverage: Coverage,
     /// The digest files listed, when the selection collects them.
     pub digests: Vec<ObjectRef>,
+    /// What the listing says of itself (an inventory's age).
+    pub notes: Vec<String>,
 }
 
 impl Listed {

@@ -27,6 +27,7 @@ use futures::stream::{self, StreamExt};
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinHandle;
 
+use super::inventory::Manifest;
 use super::keys::Level;
 use super::{
     Fetched, KeyInfo, Listed, ListingError, Location, ObjectRef, Objects, OpenError, Opened,
@@ -82,6 +83,11 @@ pub struct S3Options {
     pub max_attempts: u32,
     /// First retry backoff.
     pub initial_backoff: Duration,
+    /// List the objects from this S3 Inventory `manifest.json` (an
+    /// `s3://` URL, or a local copy of the inventory) instead of the bucket.
+    pub manifest: Option<String>,
+    /// With `manifest`: also list the days since the inventory was taken.
+    pub manifest_delta: bool,
 }
 
 impl Default for S3Options {
@@ -95,6 +101,8 @@ impl Default for S3Options {
             concurrency: DEFAULT_S3_CONCURRENCY,
             max_attempts: DEFAULT_S3_MAX_ATTEMPTS,
             initial_backoff: Duration::from_millis(200),
+            manifest: None,
+            manifest_delta: false,
         }
     }
 }
@@ -192,6 +200,8 @@ struct Lister {
     list_calls: Arc<AtomicU64>,
     objects: mpsc::Sender<ObjectRef>,
     errors: Arc<Mutex<Vec<ListingError>>>,
+    /// Keys an inventory already named (a delta listing skips them).
+    seen: Option<Arc<std::collections::HashSet<String>>>,
 }
 
 impl Lister {
@@ -238,6 +248,9 @@ impl Lister {
                 let key = &url_decode(key);
                 // As when walking local folders: only JSON objects.
                 if !(key.ends_with(".json.gz") || key.ends_with(".json")) {
+                    continue;
+                }
+                if self.seen.as_ref().is_some_and(|s| s.contains(key.as_str())) {
                     continue;
                 }
                 let obj = ObjectRef {
@@ -305,6 +318,139 @@ impl Lister {
     }
 }
 
+/// Read an inventory's `manifest.json`, from S3 or from a local copy.
+async fn read_manifest(client: &Client, at: &str) -> Result<Manifest, SourceError> {
+    let bytes = read_inventory_file(client, at, None).await?;
+    Manifest::parse(&bytes).map_err(|e| SourceError::Remote(format!("--manifest {at}: {e}")))
+}
+
+/// One inventory file: `at` itself (an `s3://` URL or a path), or with
+/// `key` the data file of that key, from the manifest's destination bucket
+/// (an `s3://` manifest) or beside a local copy.
+async fn read_inventory_file(
+    client: &Client,
+    at: &str,
+    key: Option<(&str, &str)>,
+) -> Result<Vec<u8>, SourceError> {
+    let fail = |what: &str, why: String| SourceError::Remote(format!("--manifest: {what}: {why}"));
+    let (bucket, object) = match (S3Url::parse(at), key) {
+        (Some(Ok(u)), None) => (u.bucket, u.prefix),
+        (Some(Ok(_)), Some((bucket, k))) => (bucket.to_owned(), k.to_owned()),
+        (Some(Err(e)), _) => return Err(fail(at, e)),
+        (None, None) => return std::fs::read(at).map_err(|e| fail(at, e.to_string())),
+        (None, Some((_, k))) => {
+            let path = local_data_file(std::path::Path::new(at), k).ok_or_else(|| {
+                fail(
+                    k,
+                    format!("not found beside {at} (copy the inventory's data/ folder with it)"),
+                )
+            })?;
+            return std::fs::read(&path)
+                .map_err(|e| fail(&path.display().to_string(), e.to_string()));
+        }
+    };
+    let what = format!("s3://{bucket}/{object}");
+    let resp = client
+        .get_object()
+        .bucket(&bucket)
+        .key(&object)
+        .send()
+        .await
+        .map_err(|e| fail(&what, classify(e, "GetObject").1))?;
+    let body = resp.body.collect().await.map_err(|e| {
+        fail(
+            &what,
+            format!("download interrupted: {}", DisplayErrorContext(&e)),
+        )
+    })?;
+    Ok(body.to_vec())
+}
+
+/// Where a data file of a local inventory copy is: the longest tail of
+/// its key found under one of the manifest's folders' ancestors.
+fn local_data_file(manifest: &std::path::Path, key: &str) -> Option<std::path::PathBuf> {
+    let parts: Vec<&str> = key
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != "..")
+        .collect();
+    for dir in manifest.ancestors().skip(1) {
+        for i in 0..parts.len() {
+            let p = parts[i..].iter().fold(dir.to_path_buf(), |p, c| p.join(c));
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// Send the objects an inventory lists under `urls`, one data file at a
+/// time; with `delta`, then list the days since it was taken, skipping the
+/// keys it named.
+async fn inventory_all(
+    lister: Arc<Lister>,
+    manifest: Manifest,
+    at: String,
+    urls: Vec<S3Url>,
+    delta: bool,
+    parallel: usize,
+) -> Result<(), SourceError> {
+    let recent_from = manifest.created - chrono::Duration::days(2);
+    let mut recent = std::collections::HashSet::new();
+    for file in &manifest.files {
+        let gz = read_inventory_file(
+            &lister.client,
+            &at,
+            Some((&manifest.destination_bucket, file)),
+        )
+        .await?;
+        let listed = manifest
+            .read_file(&gz)
+            .map_err(|e| SourceError::Remote(format!("--manifest: {file}: {e}")))?;
+        for l in listed {
+            if !urls.iter().any(|u| l.key.starts_with(&u.prefix))
+                || !(l.key.ends_with(".json.gz") || l.key.ends_with(".json"))
+            {
+                continue;
+            }
+            let info = KeyInfo::parse(&l.key);
+            let day = info.day.or(info.delivered.map(|t| t.date_naive()));
+            if delta && day.is_none_or(|d| d >= recent_from.date_naive()) {
+                recent.insert(l.key.clone());
+            }
+            let obj = ObjectRef {
+                location: Location::S3 {
+                    bucket: lister.bucket.clone(),
+                    key: l.key,
+                },
+                size: l.size,
+                key: info,
+            };
+            if lister.objects.send(obj).await.is_err() {
+                return Ok(());
+            }
+        }
+    }
+    if !delta {
+        return Ok(());
+    }
+    // The days since the inventory: a day before it, to today.
+    let mut sel = lister.sel.clone();
+    let from = manifest.created - chrono::Duration::days(1);
+    sel.window.since = Some(sel.window.since.map_or(from, |s| s.max(from)));
+    let delta_lister = Arc::new(Lister {
+        client: lister.client.clone(),
+        bucket: lister.bucket.clone(),
+        sel,
+        list_calls: Arc::clone(&lister.list_calls),
+        objects: lister.objects.clone(),
+        errors: Arc::clone(&lister.errors),
+        seen: Some(Arc::new(recent)),
+    });
+    drop(lister);
+    list_all(delta_lister, urls, parallel).await
+}
+
 /// List every URL level by level, `parallel` listings at a time.
 async fn list_all(
     lister: Arc<Lister>,
@@ -340,7 +486,7 @@ async fn list_all(
 /// A key or prefix of a listing made with `encoding-type=url`: S3 encodes
 /// it as a form value (`+` for a space, `%XX` for the rest), as the AWS
 /// SDKs that decode it read it.
-fn url_decode(s: &str) -> String {
+pub(crate) fn url_decode(s: &str) -> String {
     let plus = s.replace('+', " ");
     percent_encoding::percent_decode_str(&plus)
         .decode_utf8_lossy()
@@ -497,8 +643,38 @@ impl Source for S3Source {
             list_calls: Arc::clone(&list_calls),
             objects: obj_tx,
             errors: Arc::clone(&list_errors),
+            seen: None,
         });
-        let listing = rt.spawn(list_all(lister, self.urls.clone(), concurrency));
+        let mut notes = Vec::new();
+        let listing = match &self.opts.manifest {
+            Some(m) => {
+                let manifest = rt.block_on(read_manifest(&lister.client, m))?;
+                notes.push(format!(
+                    "objects listed from the S3 Inventory taken {}{}",
+                    manifest.created.format("%Y-%m-%dT%H:%M:%SZ"),
+                    if self.opts.manifest_delta {
+                        ", and the days since listed (--manifest-delta)".to_owned()
+                    } else {
+                        format!(": objects delivered since are not read (add --manifest-delta, or scan --since {} by listing)", manifest.created.format("%Y-%m-%d"))
+                    }
+                ));
+                if manifest.source_bucket != bucket {
+                    return Err(SourceError::Remote(format!(
+                        "--manifest {m}: the inventory lists bucket {}, not {bucket}",
+                        manifest.source_bucket
+                    )));
+                }
+                rt.spawn(inventory_all(
+                    lister,
+                    manifest,
+                    m.clone(),
+                    self.urls.clone(),
+                    self.opts.manifest_delta,
+                    concurrency,
+                ))
+            }
+            None => rt.spawn(list_all(lister, self.urls.clone(), concurrency)),
+        };
         let gets = Arc::new(AtomicU64::new(0));
         let scheduler = rt.spawn(schedule(
             obj_rx,
@@ -518,6 +694,7 @@ impl Source for S3Source {
             gets,
             list_errors,
             progress,
+            notes,
         }))
     }
 }
@@ -623,6 +800,7 @@ struct S3Objects<'a> {
     gets: Arc<AtomicU64>,
     list_errors: Arc<Mutex<Vec<ListingError>>>,
     progress: &'a dyn Progress,
+    notes: Vec<String>,
 }
 
 impl Objects for S3Objects<'_> {
@@ -652,6 +830,7 @@ impl Objects for S3Objects<'_> {
         }
         out.errors
             .extend(self.list_errors.lock().expect("not poisoned").drain(..));
+        out.notes = self.notes;
         out.requests = Some(Requests {
             list_calls: self.list_calls.load(Ordering::Relaxed),
             get_calls: self.gets.load(Ordering::Relaxed),

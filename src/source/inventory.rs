@@ -1,0 +1,226 @@
+//! Object lists from S3 Inventory (`--manifest`), instead of listing the
+//! bucket: the report's `manifest.json` and its gzipped CSV data files
+//! (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-inventory-location.html>,
+//! <https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-inventory.html>).
+//!
+//! An inventory is daily or weekly, so it says how old it is
+//! ([`Manifest::created`]); `--manifest-delta` lists the days since with
+//! the usual day-prefix listing ([`super::s3`]) and drops what the
+//! inventory already named. Only CSV reports are read: Apache ORC and
+//! Parquet ones are refused with that reason. Keys in the CSV are
+//! URL-encoded, as S3 writes them. The data files are read one at a time,
+//! so memory does not grow with the inventory.
+
+use std::io::Read;
+
+use chrono::{DateTime, Utc};
+use flate2::read::MultiGzDecoder;
+use serde::Deserialize;
+
+/// The largest manifest or data file read, inflated.
+const MAX_FILE: u64 = 16 << 30;
+
+/// A manifest: where the data files are and what their columns are.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The bucket the inventory lists.
+    pub source_bucket: String,
+    /// The bucket the data files are in.
+    pub destination_bucket: String,
+    /// When the inventory was taken.
+    pub created: DateTime<Utc>,
+    /// The data files' keys.
+    pub files: Vec<String>,
+    /// Column positions.
+    columns: Columns,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    key: usize,
+    size: Option<usize>,
+    is_latest: Option<usize>,
+    is_delete_marker: Option<usize>,
+    count: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Raw {
+    source_bucket: String,
+    destination_bucket: String,
+    creation_timestamp: String,
+    file_format: String,
+    file_schema: String,
+    files: Vec<RawFile>,
+}
+
+#[derive(Deserialize)]
+struct RawFile {
+    key: String,
+}
+
+/// One object an inventory lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// Its key (decoded).
+    pub key: String,
+    /// Its size.
+    pub size: u64,
+}
+
+impl Manifest {
+    /// Parse a `manifest.json`.
+    pub fn parse(bytes: &[u8]) -> Result<Manifest, String> {
+        let raw: Raw = serde_json::from_slice(bytes)
+            .map_err(|e| format!("not an S3 Inventory manifest.json ({e})"))?;
+        if !raw.file_format.eq_ignore_ascii_case("CSV") {
+            return Err(format!(
+                "the inventory's data files are {}: only CSV inventories are read (configure the inventory's output format as CSV)",
+                raw.file_format
+            ));
+        }
+        let names: Vec<String> = raw
+            .file_schema
+            .split(',')
+            .map(|c| c.trim().to_owned())
+            .collect();
+        let find = |n: &str| names.iter().position(|c| c == n);
+        let key = find("Key").ok_or("the inventory's fileSchema has no Key column")?;
+        let ms: i64 = raw
+            .creation_timestamp
+            .trim()
+            .parse()
+            .map_err(|_| "creationTimestamp is not epoch milliseconds".to_owned())?;
+        let created = DateTime::from_timestamp_millis(ms)
+            .ok_or("creationTimestamp is out of range".to_owned())?;
+        let destination_bucket = raw
+            .destination_bucket
+            .strip_prefix("arn:aws:s3:::")
+            .unwrap_or(&raw.destination_bucket)
+            .to_owned();
+        Ok(Manifest {
+            source_bucket: raw.source_bucket,
+            destination_bucket,
+            created,
+            files: raw.files.into_iter().map(|f| f.key).collect(),
+            columns: Columns {
+                key,
+                size: find("Size"),
+                is_latest: find("IsLatest"),
+                is_delete_marker: find("IsDeleteMarker"),
+                count: names.len(),
+            },
+        })
+    }
+
+    /// The current objects of one gzipped CSV data file (delete markers and
+    /// noncurrent versions left out).
+    pub fn read_file(&self, gz: &[u8]) -> Result<Vec<Listed>, String> {
+        let mut text = Vec::new();
+        MultiGzDecoder::new(gz)
+            .take(MAX_FILE + 1)
+            .read_to_end(&mut text)
+            .map_err(|e| format!("not complete gzip ({e})"))?;
+        let text = String::from_utf8(text).map_err(|_| "not UTF-8 text".to_owned())?;
+        let c = self.columns;
+        let mut out = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let fields = fields(line).ok_or_else(|| format!("line {}: not CSV", n + 1))?;
+            if fields.len() < c.count.min(c.key + 1) {
+                return Err(format!("line {}: {} fields", n + 1, fields.len()));
+            }
+            let flag = |i: Option<usize>| i.and_then(|i| fields.get(i)).map(|v| v == "true");
+            if flag(c.is_delete_marker) == Some(true) || flag(c.is_latest) == Some(false) {
+                continue;
+            }
+            let key = super::s3::url_decode(&fields[c.key]);
+            let size = c
+                .size
+                .and_then(|i| fields.get(i))
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            out.push(Listed { key, size });
+        }
+        Ok(out)
+    }
+}
+
+/// The fields of one CSV line: each quoted (`""` inside for a quote), as
+/// S3 Inventory writes them, or bare.
+fn fields(line: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut chars = line.chars().peekable();
+    loop {
+        let mut f = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        f.push('"');
+                    }
+                    '"' => break,
+                    c => f.push(c),
+                }
+            }
+            match chars.next() {
+                None => {
+                    out.push(f);
+                    return Some(out);
+                }
+                Some(',') => {}
+                Some(_) => return None,
+            }
+        } else {
+            loop {
+                match chars.next() {
+                    None => {
+                        out.push(f);
+                        return Some(out);
+                    }
+                    Some(',') => break,
+                    Some(c) => f.push(c),
+                }
+            }
+        }
+        out.push(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn reads_a_csv_inventory_and_leaves_out_old_versions() {
+        let m = Manifest::parse(br#"{"sourceBucket":"trail","destinationBucket":"arn:aws:s3:::inv","version":"2016-11-30","creationTimestamp":"1793577600000","fileFormat":"CSV","fileSchema":"Bucket, Key, VersionId, IsLatest, IsDeleteMarker, Size","files":[{"key":"inv/trail/cfg/data/a.csv.gz","size":1,"MD5checksum":"x"}]}"#).unwrap();
+        assert_eq!(m.destination_bucket, "inv");
+        assert_eq!(m.created.to_rfc3339(), "2026-11-02T00:00:00+00:00");
+        let csv = "\"trail\",\"AWSLogs/1/a%20b.json.gz\",\"v1\",\"true\",\"false\",\"120\"\n\"trail\",\"AWSLogs/1/old.json.gz\",\"v0\",\"false\",\"false\",\"5\"\n\"trail\",\"AWSLogs/1/gone.json.gz\",\"v2\",\"true\",\"true\",\"\"\n";
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(csv.as_bytes()).unwrap();
+        let got = m.read_file(&gz.finish().unwrap()).unwrap();
+        assert_eq!(
+            got,
+            vec![Listed {
+                key: "AWSLogs/1/a b.json.gz".into(),
+                size: 120
+            }]
+        );
+        let parquet = String::from_utf8_lossy(br#"{"sourceBucket":"t","destinationBucket":"d","creationTimestamp":"1","fileFormat":"Parquet","fileSchema":"Bucket, Key","files":[]}"#).into_owned();
+        assert!(Manifest::parse(parquet.as_bytes())
+            .unwrap_err()
+            .contains("only CSV"));
+        assert_eq!(
+            fields("\"a\",\"b\"\"c\",d").unwrap(),
+            vec!["a", "b\"c", "d"]
+        );
+        assert!(fields("\"a").is_none());
+    }
+}
