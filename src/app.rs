@@ -643,12 +643,12 @@ fn run_verify(args: VerifyArgs) -> Result<Exit> {
 }
 
 fn run_presets(args: PresetsArgs) -> Result<Exit> {
-    let chosen: Vec<presets::Preset> = presets::all()
-        .into_iter()
-        .filter(|p| args.names.is_empty() || args.names.iter().any(|n| p.name.contains(n.as_str())))
-        .collect();
+    let chosen = presets::search(&args.names);
     if chosen.is_empty() {
-        bail!("no preset name contains {}", args.names.join(" or "));
+        bail!(
+            "no preset name, title or control number matches {}",
+            args.names.join(" or ")
+        );
     }
     with_stdout(|out| report::presets::write(args.format, &chosen, out))?;
     Ok(Exit::Clean)
@@ -675,6 +675,31 @@ fn run_test_pattern(args: TestPatternArgs) -> Result<Exit> {
 }
 
 fn run_synth(args: SynthArgs) -> Result<Exit> {
+    let used = std::fs::read_dir(&args.out)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false);
+    if used && !args.force {
+        bail!(
+            "{} is not empty: a new trail there would mix with what is in it, and its manifest would describe only the new one (empty it, choose another folder, or --force)",
+            args.out.display()
+        );
+    }
+    if used {
+        for name in ["AWSLogs", "manifest.json", "public-keys.json"] {
+            let p = args.out.join(name);
+            let removed = if p.is_dir() {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
+            };
+            match removed {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(e).with_context(|| format!("removing {}", p.display()));
+                }
+                _ => {}
+            }
+        }
+    }
     let manifest = synth::write_trail(
         &args.out,
         &synth::SynthOptions {

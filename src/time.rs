@@ -15,11 +15,52 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde::{Deserialize, Deserializer};
 
+/// The clock, read once per process: every relative time of one run
+/// (`--since 24h --until 1h`) resolves against the same instant, and the
+/// output's query records the absolute times.
+pub fn now() -> DateTime<Utc> {
+    static NOW: std::sync::OnceLock<DateTime<Utc>> = std::sync::OnceLock::new();
+    *NOW.get_or_init(|| {
+        // Whole seconds, as every time ctreplay writes.
+        let t = Utc::now();
+        Utc.timestamp_opt(t.timestamp(), 0).single().unwrap_or(t)
+    })
+}
+
 /// `2023-07-10T12:00:00Z`, any RFC 3339 offset, `2023-07-10T12:00[:00]`
-/// (taken as UTC) or `2023-07-10` (midnight UTC).
+/// (taken as UTC), `2023-07-10` (midnight UTC), epoch seconds
+/// (`1700000000`, as the AWS CLI takes them), or a time before now: `90s`,
+/// `30m`, `24h`, `7d`, `2w`.
 pub fn parse_cli(s: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
+    }
+    let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
+    if digits(s) {
+        return s
+            .parse::<i64>()
+            .ok()
+            .and_then(|n| DateTime::from_timestamp(n, 0))
+            .ok_or_else(|| format!("{s:?}: epoch seconds out of range"));
+    }
+    if let Some(unit) = s.chars().last().filter(|c| "smhdw".contains(*c)) {
+        let n = &s[..s.len() - 1];
+        if digits(n) {
+            let secs = match unit {
+                's' => 1,
+                'm' => 60,
+                'h' => 3600,
+                'd' => 86_400,
+                _ => 604_800,
+            };
+            return n
+                .parse::<i64>()
+                .ok()
+                .and_then(|n| n.checked_mul(secs))
+                .filter(|&x| x <= 3650 * 86_400)
+                .map(|x| now() - chrono::Duration::seconds(x))
+                .ok_or_else(|| format!("{s:?}: at most ten years back"));
+        }
     }
     for fmt in [
         "%Y-%m-%dT%H:%M:%S",
@@ -35,7 +76,7 @@ pub fn parse_cli(s: &str) -> Result<DateTime<Utc>, String> {
         return Ok(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight")));
     }
     Err(format!(
-        "{s:?} is not a time; use RFC 3339 (2023-07-10T12:00:00Z) or a date (2023-07-10), UTC unless an offset is given"
+        "{s:?} is not a time; use RFC 3339 (2023-07-10T12:00:00Z), a date (2023-07-10), epoch seconds, or a time before now (24h, 7d); UTC unless an offset is given"
     ))
 }
 
@@ -131,6 +172,18 @@ mod tests {
             "2023-07-10T12:00:00+00:00"
         );
         assert!(parse_cli("yesterday").is_err());
+        // Epoch seconds, as the AWS CLI takes them.
+        assert_eq!(
+            parse_cli("1700000000").unwrap().to_rfc3339(),
+            "2023-11-14T22:13:20+00:00"
+        );
+        // Relative times resolve against one reading of the clock.
+        let (a, b) = (parse_cli("24h").unwrap(), parse_cli("1d").unwrap());
+        assert_eq!(a, b);
+        assert_eq!(now() - a, chrono::Duration::hours(24));
+        assert_eq!(now() - parse_cli("2w").unwrap(), chrono::Duration::days(14));
+        assert!(parse_cli("99999d").is_err());
+        assert!(parse_cli("h").is_err());
     }
 
     #[test]

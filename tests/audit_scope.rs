@@ -101,7 +101,7 @@ fn a_range_outside_the_logs_says_what_the_input_holds() {
 
 #[test]
 fn a_region_or_account_that_selects_nothing_is_inconclusive() {
-    for sel in [["--region", "us-east-l"], ["--account", "111122223333"]] {
+    for sel in [["--region", "eu-north-1"], ["--account", "111122223333"]] {
         let (v, code) = audit(&[&path("sample"), sel[0], sel[1]]);
         assert_eq!(
             (code, &v["verdict"]),
@@ -118,6 +118,15 @@ fn a_region_or_account_that_selects_nothing_is_inconclusive() {
                 .replace("region", "regions")
                 .replace("account", "accounts")],
             json!([sel[1]])
+        );
+    }
+    // A mistyped region or account is a usage error, not an empty selection.
+    for sel in [["--region", "us-east-l"], ["--account", "12345"]] {
+        let out = crate::util::ctreplay(&["audit", "-q", &path("sample"), sel[0], sel[1]]);
+        assert_eq!(out.status.code(), Some(1), "{sel:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(sel[1]),
+            "{sel:?}"
         );
     }
 }

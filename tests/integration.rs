@@ -9,6 +9,7 @@ mod audit_intervals;
 mod audit_scope;
 mod aws;
 mod bad_input;
+mod cli;
 mod conformance;
 mod consumers;
 mod decoder_props;

@@ -60,6 +60,20 @@ fn usage(s: impl Into<String>) -> ConfigError {
 /// What `--since`, `--until`, `--account`, `--region` and
 /// `--delivery-skew` select.
 pub fn selection(input: &Input) -> Result<Selection, ConfigError> {
+    for a in &input.accounts {
+        if !crate::source::keys::is_account(a) {
+            return Err(usage(format!(
+                "--account {a:?}: an AWS account ID is 12 digits"
+            )));
+        }
+    }
+    for r in &input.regions {
+        if !region_syntax(r) {
+            return Err(usage(format!(
+                "--region {r:?}: not a region name (like us-east-1, eu-west-2, us-gov-west-1)"
+            )));
+        }
+    }
     if let (Some(s), Some(u)) = (input.since, input.until) {
         if s >= u {
             return Err(usage("--since must be before --until"));
@@ -82,6 +96,21 @@ pub fn selection(input: &Input) -> Result<Selection, ConfigError> {
             None => None,
         },
     })
+}
+
+/// Whether `r` is shaped like an AWS region name: a 2-4 letter partition
+/// or area code, one or more lower-case words, and a number
+/// (`us-east-1`, `us-gov-west-1`, `ap-southeast-2`, `eusc-de-east-1`).
+pub fn region_syntax(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    let lower = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
+    parts.len() >= 3
+        && (2..=4).contains(&parts[0].len())
+        && lower(&parts[0])
+        && parts[1..parts.len() - 1].iter().all(lower)
+        && parts[parts.len() - 1].len() <= 2
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
 }
 
 /// The limits, `--validate` and the threads.
@@ -405,5 +434,35 @@ pub fn plain_aws_options(input: &Input) -> AwsOptions {
         trail: None,
         history_from: None,
         history_to: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::region_syntax;
+
+    #[test]
+    fn region_names_are_checked_by_shape() {
+        for ok in [
+            "us-east-1",
+            "us-gov-west-1",
+            "ap-southeast-2",
+            "cn-north-1",
+            "eusc-de-east-1",
+            "il-central-1",
+        ] {
+            assert!(region_syntax(ok), "{ok}");
+        }
+        for bad in [
+            "us-east-l",
+            "us-east",
+            "US-EAST-1",
+            "useast1",
+            "us-east-123",
+            "-east-1",
+            "us--1",
+        ] {
+            assert!(!region_syntax(bad), "{bad}");
+        }
     }
 }

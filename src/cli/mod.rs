@@ -85,7 +85,8 @@ pub struct Input {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Only events at or after this time (RFC 3339, or a date = midnight UTC).
+    /// Only events at or after this time: RFC 3339, a date (midnight UTC), a
+    /// zone-less time (UTC), epoch seconds, or a time before now (24h, 7d).
     #[arg(long, value_parser = crate::time::parse_cli, value_name = "TIME")]
     pub since: Option<chrono::DateTime<chrono::Utc>>,
 
@@ -232,7 +233,7 @@ pub struct ScanArgs {
     pub metric_filters: Option<PathBuf>,
 
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = ScanFormat::Text)]
+    #[arg(long, short = 'f', visible_alias = "output", value_enum, default_value_t = ScanFormat::Text)]
     pub format: ScanFormat,
 }
 
@@ -319,7 +320,7 @@ pub struct AuditArgs {
     pub benchmark: String,
 
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = AuditFormat::Text)]
+    #[arg(long, short = 'f', visible_alias = "output", value_enum, default_value_t = AuditFormat::Text)]
     pub format: AuditFormat,
 
     /// Audit from the partials of shards (`audit --shard i/N --format
@@ -383,7 +384,7 @@ pub struct VerifyArgs {
     pub integrity: IntegrityArgs,
 
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = crate::report::VerifyFormat::Text)]
+    #[arg(long, short = 'f', visible_alias = "output", value_enum, default_value_t = crate::report::VerifyFormat::Text)]
     pub format: crate::report::VerifyFormat,
 }
 
@@ -396,7 +397,7 @@ pub struct MergeArgs {
     pub partials: Vec<PathBuf>,
 
     /// Output format (`partial` writes a merged partial, to merge again).
-    #[arg(long, short = 'f', value_enum, default_value_t = ScanFormat::Text)]
+    #[arg(long, short = 'f', visible_alias = "output", value_enum, default_value_t = ScanFormat::Text)]
     pub format: ScanFormat,
 
     /// Write the report even when shards are missing (it then covers only
@@ -413,7 +414,7 @@ pub struct PresetsArgs {
     pub names: Vec<String>,
 
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    #[arg(long, short = 'f', visible_alias = "output", value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
 }
 
@@ -433,9 +434,15 @@ pub struct TestPatternArgs {
 /// `ctreplay synth`.
 #[derive(Debug, Args)]
 pub struct SynthArgs {
-    /// Output folder (AWSLogs/ and manifest.json are written inside).
+    /// Output folder (AWSLogs/ and manifest.json are written inside); new
+    /// or empty, so that the manifest describes everything in it.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+
+    /// Write into a folder that is not empty: the AWSLogs/, manifest.json
+    /// and public-keys.json a previous run wrote there are removed first.
+    #[arg(long)]
+    pub force: bool,
 
     /// Approximate inflated JSON size of the whole trail.
     #[arg(long, default_value_t = Size(crate::synth::DEFAULT_SIZE))]

@@ -151,6 +151,34 @@ pub fn all() -> Vec<Preset> {
     out
 }
 
+/// The presets any of `terms` finds (all without terms): a term matches a
+/// name or a title (case-insensitively), and a control number finds that
+/// control in every version: `4.10` (CIS v1.3-v5.0's security-group
+/// control) also finds `cis-1.2-3.10`, `cis-6.0-5.10` and
+/// `securityhub-cloudwatch-10`, which share its title.
+pub fn search(terms: &[String]) -> Vec<Preset> {
+    let all = all();
+    if terms.is_empty() {
+        return all;
+    }
+    let lower: Vec<String> = terms.iter().map(|t| t.to_ascii_lowercase()).collect();
+    let titles: Vec<&str> = all
+        .iter()
+        .filter(|p| lower.iter().any(|t| p.name.ends_with(&format!("-{t}"))))
+        .map(|p| p.title)
+        .collect();
+    all.iter()
+        .filter(|p| {
+            titles.contains(&p.title)
+                || lower.iter().any(|t| {
+                    p.name.to_ascii_lowercase().contains(t.as_str())
+                        || p.title.to_ascii_lowercase().contains(t.as_str())
+                })
+        })
+        .cloned()
+        .collect()
+}
+
 /// The preset called `name`.
 pub fn find(name: &str) -> Option<Preset> {
     all().into_iter().find(|p| p.name == name)
@@ -188,6 +216,23 @@ mod tests {
             .pattern
             .contains("ModifySecurityGroupRules"));
         assert!(find("cis-1.2-3.15").is_none());
+        let names = |t: &str| -> Vec<String> {
+            search(&[t.to_owned()])
+                .into_iter()
+                .map(|p| p.name)
+                .collect()
+        };
+        let sg = names("4.10");
+        for want in [
+            "cis-1.2-3.10",
+            "cis-1.3-4.10",
+            "cis-6.0-5.10",
+            "securityhub-cloudwatch-10",
+        ] {
+            assert!(sg.iter().any(|n| n == want), "{want}: {sg:?}");
+        }
+        assert!(!sg.iter().any(|n| n == "cis-1.3-4.1"), "{sg:?}");
+        assert!(names("route table").iter().any(|n| n == "cis-5.0-4.13"));
         assert_eq!(find("cis-2.0-4.1").unwrap().pattern, UNAUTHORIZED_V2);
         assert_eq!(find("cis-1.5-4.1").unwrap().pattern, UNAUTHORIZED);
     }

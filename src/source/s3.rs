@@ -46,8 +46,19 @@ pub struct S3Url {
 
 impl S3Url {
     /// Parse `s3://bucket[/prefix]`; None when it is not an S3 URL.
+    /// The scheme in any case (`S3://`); `s3:/x` or `s3:x` is refused as
+    /// a mistyped URL rather than read as a local path.
     pub fn parse(s: &str) -> Option<Result<S3Url, String>> {
-        let rest = s.strip_prefix("s3://")?;
+        let scheme = s.get(..5).filter(|p| p.eq_ignore_ascii_case("s3://"));
+        let rest = match scheme {
+            Some(_) => &s[5..],
+            None if s.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("s3:")) => {
+                return Some(Err(format!(
+                    "{s}: not an S3 URL; write s3://bucket/prefix (or ./{s} for a local path)"
+                )))
+            }
+            None => return None,
+        };
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() {
             return Some(Err(format!("{s}: no bucket name")));
@@ -854,6 +865,12 @@ mod tests {
         );
         assert_eq!(S3Url::parse("s3://b").unwrap().unwrap().prefix, "");
         assert!(S3Url::parse("s3:///x").unwrap().is_err());
+        assert_eq!(S3Url::parse("S3://b/p").unwrap().unwrap().bucket, "b");
+        assert!(S3Url::parse("s3:/b/x")
+            .unwrap()
+            .unwrap_err()
+            .contains("write s3://"));
+        assert!(S3Url::parse("./s3:/b/x").is_none());
         assert!(S3Url::parse("/local").is_none());
         assert_eq!(
             url_decode("AWSLogs/a%1Bb+c%2Bd.json.gz"),
