@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v chromium >/dev/null || need+=(chromium)
+# moto's virtualenv needs python3's venv module (Debian's python3-venv).
+python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "== installing ${need[*]}"
@@ -19,6 +21,16 @@ if [ "${#need[@]}" -gt 0 ]; then
   else
     echo "== missing ${need[*]}: install them (apt-get install ${need[*]}); the tests that need them will fail" >&2
   fi
+fi
+
+# rustfmt and clippy come from rustup and cannot be downloaded here: say
+# what to run rather than fail halfway.
+missing=()
+cargo fmt --version >/dev/null 2>&1 || missing+=(rustfmt)
+cargo clippy --version >/dev/null 2>&1 || missing+=(clippy)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "== missing rustup components: ${missing[*]}; run: rustup component add ${missing[*]}" >&2
+  exit 1
 fi
 
 # The S3 tests need an S3-compatible server: moto's server mode from PyPI,

@@ -66,9 +66,13 @@ fn print_notes(filters: &[Filter], quiet: bool) {
     }
 }
 
-/// Print the problems (always) and the timing line (unless quiet); 2 when
-/// something was unreadable.
-fn report_reading(result: &ScanReport, started: Instant, quiet: bool) -> Exit {
+/// Print the problems and the timing line; 2 when something was
+/// unreadable. The problems go to stderr once: not when a text report on
+/// the terminal lists them itself (`shown`). The timing line is for a
+/// person watching: only on a terminal, and not with --quiet.
+fn report_reading(result: &ScanReport, started: Instant, quiet: bool, text: bool) -> Exit {
+    use std::io::IsTerminal;
+    let shown = text && std::io::stdout().is_terminal();
     let elapsed = started.elapsed().as_secs_f64();
     let t = &result.totals;
     if !quiet {
@@ -76,10 +80,13 @@ fn report_reading(result: &ScanReport, started: Instant, quiet: bool) -> Exit {
             eprintln!("ctreplay: note: {}", sanitize(n));
         }
     }
-    for e in &t.errors {
-        eprintln!("ctreplay: {}: {}", sanitize(&e.object), sanitize(&e.reason));
+    if !shown {
+        for e in &t.errors {
+            eprintln!("ctreplay: {}: {}", sanitize(&e.object), sanitize(&e.reason));
+        }
     }
-    if !quiet {
+    let timing = !quiet && std::io::stderr().is_terminal();
+    if timing {
         let requests = result.requests.map_or(String::new(), |q| {
             format!("; {} LIST and {} GET requests", q.list_calls, q.get_calls)
         });
@@ -141,7 +148,12 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
     let result = scan::run(source.as_ref(), &sel, &detector, &opts, &bar);
     bar.finish();
     let result = result?;
-    let exit = report_reading(&result, started, input.quiet);
+    let exit = report_reading(
+        &result,
+        started,
+        input.quiet,
+        args.format == report::ScanFormat::Text,
+    );
     if sel.shard.is_some() && args.format != report::ScanFormat::Partial {
         eprintln!("ctreplay: warning: this report covers shard {} only; write --format partial and join the shards with `ctreplay merge`", sel.shard.map_or(String::new(), |s| s.to_string()));
     }
@@ -299,7 +311,12 @@ fn run_audit(args: AuditArgs) -> Result<Exit> {
             "ctreplay: CloudTrail shows earlier filter patterns; scanned again with every version"
         );
     }
-    let reading = report_reading(&run.scan, started, quiet);
+    let reading = report_reading(
+        &run.scan,
+        started,
+        quiet,
+        args.format == report::AuditFormat::Text && args.fix.is_none(),
+    );
     let errors = &run.scan.totals.errors;
     if let Some(format) = args.fix {
         let plan = ctreplay::remedy::plan(&run.audit, &inputs);
@@ -379,7 +396,7 @@ fn audit_shard(
     let result = scan::run(source, sel, &detector, opts, &bar);
     bar.finish();
     let result = result?;
-    let exit = report_reading(&result, started, args.input.quiet);
+    let exit = report_reading(&result, started, args.input.quiet, false);
     let query = partial_query("audit", &args.input, &source.describe(), plan.filters());
     let shard = sel.shard.unwrap_or(Shard { index: 0, count: 1 });
     let p = Partial::of(&result, query, shard).context("reading back spilled events")?;
@@ -603,7 +620,12 @@ fn run_verify(args: VerifyArgs) -> Result<Exit> {
     let result = scan::run(source.as_ref(), &sel, &detector, &opts, &bar);
     bar.finish();
     let result = result?;
-    let reading = report_reading(&result, started, input.quiet);
+    let reading = report_reading(
+        &result,
+        started,
+        input.quiet,
+        args.format == report::VerifyFormat::Text,
+    );
     let (keys, key_sources) =
         keys_for(input, &args.integrity.public_keys, remote, &result.digests)?;
     let report = integrity::judge(

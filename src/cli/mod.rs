@@ -120,7 +120,9 @@ pub struct Input {
     #[arg(long, value_name = "i/N")]
     pub shard: Option<String>,
 
-    /// No progress bar.
+    /// No progress bar, notes or timing line on stderr (problems and
+    /// warnings are still printed; the bar and the timing line are shown
+    /// only on a terminal anyway).
     #[arg(long, short = 'q')]
     pub quiet: bool,
 
