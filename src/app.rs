@@ -34,6 +34,21 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Audit(args) => run_audit(*args),
         Command::Verify(args) => run_verify(args),
         Command::Merge(args) => run_merge(args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            with_stdout(|out| {
+                clap_complete::generate(shell, &mut cmd, "ctreplay", out);
+                Ok(())
+            })?;
+            Ok(Exit::Clean)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let man = clap_mangen::Man::new(Cli::command());
+            with_stdout(|out| man.render(out))?;
+            Ok(Exit::Clean)
+        }
         Command::Synth(args) => run_synth(args),
         Command::Presets(args) => run_presets(args),
         Command::TestPattern(args) => run_test_pattern(args),

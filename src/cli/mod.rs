@@ -23,9 +23,12 @@ use crate::source::keys::DEFAULT_DELIVERY_SKEW_SECONDS;
 use crate::source::s3::{DEFAULT_S3_CONCURRENCY, DEFAULT_S3_MAX_ATTEMPTS};
 use values::{Size, Span};
 
+/// The version `--version` prints: the package's and the commit built.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("CTREPLAY_COMMIT"), ")");
+
 /// Replay CloudTrail archives against the CIS security-group-changes alarm.
 #[derive(Debug, Parser)]
-#[command(name = "ctreplay", version, about, long_about = None)]
+#[command(name = "ctreplay", version = VERSION, about, long_about = None)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -51,6 +54,16 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Write a synthetic CloudTrail trail with a manifest of exact counts.
     Synth(SynthArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish,
+    /// powershell), built from the same definitions as --help.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), built from the same definitions as --help:
+    /// `ctreplay man > ctreplay.1`.
+    Man,
     /// List the named patterns (CIS controls by benchmark version, Security
     /// Hub controls) with their sources.
     Presets(PresetsArgs),
