@@ -17,8 +17,7 @@ use serde::Serialize;
 use super::findings::{About, Finding, FindingKind, Severity};
 use super::{Audit, ControlState, Verdict};
 use crate::integrity::{
-    ChainSpan, DigestResult, DigestStatus, Gap, IntegrityReport, ObjectResult, ObjectStatus,
-    Summary,
+    ChainSpan, DigestResult, Gap, IntegrityReport, ObjectResult, ObjectStatus, Summary,
 };
 
 /// The integrity section of an audit report: the counts, the chains and
@@ -81,7 +80,8 @@ pub fn apply(audit: &mut Audit, r: &IntegrityReport) {
                     | ObjectStatus::Missing
                     | ObjectStatus::Moved
                     | ObjectStatus::NotInAnyDigest
-            )
+                    | ObjectStatus::Unverifiable
+            ) || (strict && !o.status.is_proven(true))
         })
         .collect();
     let bad_digests: Vec<&DigestResult> = r
@@ -90,11 +90,7 @@ pub fn apply(audit: &mut Audit, r: &IntegrityReport) {
         .filter(|d| !d.status.passes(strict))
         .collect();
     let mut added = Vec::new();
-    if !tampered_objects.is_empty()
-        || bad_digests
-            .iter()
-            .any(|d| d.status != DigestStatus::Unsigned)
-    {
+    if !tampered_objects.is_empty() || !bad_digests.is_empty() {
         let mut what = Vec::new();
         if !tampered_objects.is_empty() {
             what.push(format!(

@@ -24,7 +24,12 @@ use crate::source::s3::{DEFAULT_S3_CONCURRENCY, DEFAULT_S3_MAX_ATTEMPTS};
 use values::{Size, Span};
 
 /// The version `--version` prints: the package's and the commit built.
-pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("CTREPLAY_COMMIT"), ")");
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("CTREPLAY_COMMIT"),
+    ")"
+);
 
 /// Replay CloudTrail archives against the CIS security-group-changes alarm.
 #[derive(Debug, Parser)]

@@ -49,6 +49,10 @@ pub enum ObjectStatus {
     NotInAnyDigest,
     /// Listed in a digest, absent from the input: deleted or not copied.
     Missing,
+    /// In no digest, delivered within the hour after the newest digest
+    /// read: its digest may not be written yet (a live bucket). Not
+    /// proven; not a finding unless strict.
+    Pending,
     /// Its bytes are signed at another location.
     Moved,
     /// Could not be judged (unreadable, or its digest is not valid).
@@ -66,6 +70,10 @@ pub enum DigestStatus {
     Unsigned,
     /// No public key with its fingerprint, valid at its time, was given.
     KeyNotFound,
+    /// No signature, and not a digest that may lack one (the newest of its
+    /// chain in a local copy): an added digest, a fork, or from S3 without
+    /// the metadata CloudTrail writes.
+    Unanchored,
     /// Found at another location than the one it was signed for.
     Moved,
     /// Its hash link to the previous digest does not hold.
@@ -93,6 +101,7 @@ impl ObjectStatus {
             ObjectStatus::HashMismatch => "hash_mismatch",
             ObjectStatus::NotInAnyDigest => "not_in_any_digest",
             ObjectStatus::Missing => "missing",
+            ObjectStatus::Pending => "pending",
             ObjectStatus::Moved => "moved",
             ObjectStatus::Unverifiable => "unverifiable",
         }
@@ -111,6 +120,7 @@ impl DigestStatus {
             DigestStatus::Valid => "valid",
             DigestStatus::Unsigned => "unsigned",
             DigestStatus::KeyNotFound => "key_not_found",
+            DigestStatus::Unanchored => "unanchored",
             DigestStatus::Moved => "moved",
             DigestStatus::ChainBroken => "chain_broken",
             DigestStatus::SignatureInvalid => "signature_invalid",
@@ -300,7 +310,10 @@ impl IntegrityReport {
         if self.digests.is_empty() {
             return Outcome::NothingToVerify;
         }
-        let bad_object = self.objects.iter().any(|o| !o.status.is_proven(strict));
+        let bad_object = self
+            .objects
+            .iter()
+            .any(|o| !o.status.is_proven(strict) && (strict || o.status != ObjectStatus::Pending));
         let bad_digest = self.digests.iter().any(|d| !d.status.passes(strict));
         if bad_object || bad_digest {
             Outcome::Findings

@@ -206,6 +206,15 @@ impl ChainWriter {
         ChainWriter { of, previous: None }
     }
 
+    /// A chain whose next digest follows the one at `key` (its SHA-256 and
+    /// signature given): how a fork, or a forged continuation, is made.
+    pub fn after(of: ChainOf, key: String, sha256: String, signature: String) -> Self {
+        ChainWriter {
+            of,
+            previous: Some((key, sha256, signature)),
+        }
+    }
+
     /// The next digest is a starting one (validation turned back on, or
     /// logging restarted).
     pub fn restart(&mut self) {

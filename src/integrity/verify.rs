@@ -150,6 +150,13 @@ pub struct VerifyInput<'a> {
     pub strict: bool,
 }
 
+/// Account, region and trail: one chain of digests.
+type Chain = (String, String, String);
+
+/// One digest's listing of a location: the digest, the hash, the signed
+/// location as shown.
+type Listing = (usize, String, String);
+
 /// A digest being judged.
 struct Judged {
     shown: String,
@@ -159,6 +166,9 @@ struct Judged {
     status: DigestStatus,
     reasons: Vec<(DigestStatus, String)>,
     signature: Option<SignatureSource>,
+    /// Inside the range asked for: reported. Digests outside it are still
+    /// read, for the signatures and links they carry.
+    in_window: bool,
 }
 
 impl Judged {
@@ -185,7 +195,10 @@ impl Judged {
 /// (and an hour after, for the digest that closes it).
 fn digest_in_window(sel: &Selection, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
     let w = &sel.window;
-    w.since.is_none_or(|s| end > s - w.skew)
+    // The scan opens objects filed up to six minutes before --since even
+    // with no skew (a key's minute, and its clock slack).
+    let early = w.skew.max(Duration::minutes(6));
+    w.since.is_none_or(|s| end >= s - early)
         && w.until
             .is_none_or(|u| start < u + w.skew + Duration::hours(1))
 }
@@ -208,6 +221,17 @@ pub fn verify(input: VerifyInput<'_>) -> IntegrityReport {
         let shown = d.location.to_string();
         let here = locator.here(&d.location);
         let name = DigestName::parse(&shown);
+        // --account / --region apply to digests as to log objects.
+        let unselected = |want: &[String], have: Option<&String>| {
+            !want.is_empty() && have.is_some_and(|h| !want.contains(h))
+        };
+        if let Some(n) = &name {
+            if unselected(&sel.accounts, Some(&n.account))
+                || unselected(&sel.regions, Some(&n.region))
+            {
+                continue;
+            }
+        }
         let mut j = Judged {
             shown,
             here,
@@ -216,6 +240,7 @@ pub fn verify(input: VerifyInput<'_>) -> IntegrityReport {
             status: DigestStatus::Valid,
             reasons: Vec::new(),
             signature: None,
+            in_window: true,
         };
         match d
             .inflated
@@ -223,9 +248,7 @@ pub fn verify(input: VerifyInput<'_>) -> IntegrityReport {
             .and_then(|b| Parsed::parse(&b).map_err(|e| e.to_string()))
         {
             Ok(p) => {
-                if !digest_in_window(sel, p.start, p.end) {
-                    continue;
-                }
+                j.in_window = digest_in_window(sel, p.start, p.end);
                 j.parsed = Some(p);
             }
             Err(e) => j.worsen(DigestStatus::InvalidFormat, e),
@@ -253,13 +276,38 @@ pub fn verify(input: VerifyInput<'_>) -> IntegrityReport {
             at.entry(s).or_insert(i);
         }
     }
-    let mut successor: HashMap<String, usize> = HashMap::new();
+    // Every digest naming each previous digest: more than one is a fork.
+    let mut successor: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, j) in judged.iter().enumerate() {
         let Some(p) = &j.parsed else { continue };
         let d = &p.digest;
         if let (Some(b), Some(o)) = (&d.previous_digest_s3_bucket, &d.previous_digest_s3_object) {
             if let Some(k) = locator.signed(b, o) {
-                successor.entry(k).or_insert(i);
+                successor.entry(k).or_default().push(i);
+            }
+        }
+    }
+    // The digests that may lack a signature in a local copy: the newest of
+    // each chain, and the last before a chain restarts (CloudTrail writes
+    // the signature only to S3 metadata, and no later digest repeats it).
+    // Any other digest without one is unanchored: nothing proves it.
+    let mut may_be_unsigned = std::collections::HashSet::new();
+    if locator != Locator::Exact {
+        let mut groups: BTreeMap<Chain, Vec<(DateTime<Utc>, bool, usize)>> = BTreeMap::new();
+        for (i, j) in judged.iter().enumerate() {
+            if let (Some(c), Some(p)) = (j.chain(), &j.parsed) {
+                groups.entry(c).or_default().push((p.end, p.is_start(), i));
+            }
+        }
+        for links in groups.values_mut() {
+            links.sort();
+            for w in links.windows(2) {
+                if w[1].1 {
+                    may_be_unsigned.insert(w[0].2);
+                }
+            }
+            if let Some(last) = links.last() {
+                may_be_unsigned.insert(last.2);
             }
         }
     }
@@ -277,19 +325,52 @@ pub fn verify(input: VerifyInput<'_>) -> IntegrityReport {
             );
             judged[i].worsen(DigestStatus::Moved, why);
         }
-        let from_next = judged[i]
+        let mut next: Vec<usize> = judged[i]
             .here
-            .as_ref()
-            .and_then(|h| successor.get(h))
-            .or_else(|| signed_here.as_ref().and_then(|s| successor.get(s)))
-            .and_then(|&n| judged[n].parsed.as_ref())
-            .and_then(|n| n.digest.previous_digest_signature.clone())
+            .iter()
+            .chain(signed_here.iter())
+            .filter_map(|k| successor.get(k))
+            .flatten()
+            .copied()
+            .collect();
+        next.sort_unstable();
+        next.dedup();
+        let from_next = next
+            .iter()
+            .filter_map(|&n| judged[n].parsed.as_ref())
+            .find_map(|n| n.digest.previous_digest_signature.clone())
             .map(|s| (s, SignatureSource::NextDigest));
+        // A later digest that repeats another signature than the digest's
+        // own breaks the chain.
+        if let Some((own, _)) = &own_signature[i] {
+            for &n in &next {
+                let theirs = judged[n]
+                    .parsed
+                    .as_ref()
+                    .and_then(|p| p.digest.previous_digest_signature.clone());
+                if theirs.is_some_and(|t| !t.eq_ignore_ascii_case(own)) {
+                    let why = format!(
+                        "records another signature for its previous digest {} than that digest's own",
+                        judged[i].shown
+                    );
+                    judged[n].worsen(DigestStatus::ChainBroken, why);
+                }
+            }
+        }
         let Some((sig, source)) = own_signature[i].clone().or(from_next) else {
-            judged[i].worsen(
-                DigestStatus::Unsigned,
-                "no signature to check: it is in the object's S3 metadata (x-amz-meta-signature), and no later digest repeats it; save `aws s3api head-object` output beside it as <file>.head-object.json".to_owned(),
-            );
+            if may_be_unsigned.contains(&i) {
+                judged[i].worsen(
+                    DigestStatus::Unsigned,
+                    "no signature to check: it is in the object's S3 metadata (x-amz-meta-signature), and no later digest repeats it; save `aws s3api head-object` output beside it as <file>.head-object.json".to_owned(),
+                );
+            } else {
+                let why = if locator == Locator::Exact {
+                    "no x-amz-meta-signature metadata, which CloudTrail writes with every digest"
+                } else {
+                    "no signature, and it is not the newest digest of its chain, nor the last before a restart: nothing proves it is CloudTrail's (an added digest, or a fork)"
+                };
+                judged[i].worsen(DigestStatus::Unanchored, why.to_owned());
+            }
             continue;
         };
         judged[i].signature = Some(source);
@@ -303,6 +384,24 @@ pub fn verify(input: VerifyInput<'_>) -> IntegrityReport {
             SignatureCheck::Invalid(why) => judged[i].worsen(DigestStatus::SignatureInvalid, why),
             SignatureCheck::KeyNotFound(why) => judged[i].worsen(DigestStatus::KeyNotFound, why),
         }
+    }
+    // Two digests naming one previous digest: a fork. The one whose
+    // signature verified is CloudTrail's; the others prove nothing.
+    let mut forks: Vec<(usize, String)> = Vec::new();
+    for (prev, succ) in &successor {
+        if succ.len() < 2 {
+            continue;
+        }
+        for &n in succ {
+            if !judged[n].authenticated() {
+                forks.push((n, prev.clone()));
+            }
+        }
+    }
+    forks.sort();
+    for (n, prev) in forks {
+        let why = format!("another digest names the same previous digest ({prev}): a fork");
+        judged[n].worsen(DigestStatus::Unanchored, why);
     }
     // 2. Hash links, and previous digests named but absent.
     let mut missing: BTreeMap<String, Judged> = BTreeMap::new();
@@ -375,6 +474,7 @@ pub fn verify(input: VerifyInput<'_>) -> IntegrityReport {
                         format!("named as its previous digest by {}", judged[i].shown),
                     )],
                     signature: None,
+                    in_window: true,
                 };
                 m.status = DigestStatus::Missing;
                 missing.entry(m.shown.clone()).or_insert(m);
@@ -382,7 +482,10 @@ pub fn verify(input: VerifyInput<'_>) -> IntegrityReport {
         }
     }
     // 3. Log objects against what the digests list.
-    let mut listed: HashMap<String, (usize, String, String)> = HashMap::new();
+    // Every listing of every location: a location two digests list is
+    // judged by the strongest, and a listing that disagrees with a signed
+    // one is never taken over it.
+    let mut listed: HashMap<String, Vec<(usize, String, String)>> = HashMap::new();
     let mut by_hash: HashMap<String, Vec<String>> = HashMap::new();
     for (i, j) in judged.iter().enumerate() {
         let Some(p) = &j.parsed else { continue };
@@ -394,8 +497,13 @@ pub fn verify(input: VerifyInput<'_>) -> IntegrityReport {
             by_hash.entry(hash.clone()).or_default().push(k.clone());
             listed
                 .entry(k)
-                .or_insert((i, hash, Locator::show(&f.s3_bucket, &f.s3_object)));
+                .or_default()
+                .push((i, hash, Locator::show(&f.s3_bucket, &f.s3_object)));
         }
+    }
+    for v in by_hash.values_mut() {
+        v.sort();
+        v.dedup();
     }
     // The newest digest end per account and region, to explain objects
     // delivered after it.
@@ -429,55 +537,44 @@ pub fn verify(input: VerifyInput<'_>) -> IntegrityReport {
                 )
             }
             (Ok(hash), Some(here)) => {
-                if let Some((d, want, _)) = listed.get(&here) {
+                if let Some(entries) = listed.get(&here) {
                     found.insert(here.clone(), ());
-                    let dj = &judged[*d];
-                    r.digest = Some(dj.shown.clone());
-                    let digest_ok = dj.status.passes(false);
-                    if want.eq_ignore_ascii_case(hash) {
-                        match dj.status {
-                            DigestStatus::Valid => r.status = ObjectStatus::Valid,
-                            DigestStatus::Unsigned => {
-                                r.status = ObjectStatus::ValidUnsigned;
-                                r.reason = Some(
-                                    "its hash matches a digest that has no signature to check"
-                                        .to_owned(),
-                                );
-                            }
-                            s => {
-                                r.reason = Some(format!("its hash matches, but its digest is {s}"))
-                            }
-                        }
-                    } else if digest_ok {
-                        r.status = ObjectStatus::HashMismatch;
-                        r.reason = Some(format!(
-                            "the SHA-256 of its inflated bytes is {hash}; the digest records {want}"
-                        ));
-                    } else {
-                        r.reason = Some(format!(
-                            "its hash differs from its digest's, and the digest is {}",
-                            dj.status
-                        ));
-                    }
-                } else if let Some(elsewhere) = by_hash.get(hash.as_str()) {
-                    for e in elsewhere {
-                        found.insert(e.clone(), ());
-                    }
-                    let (d, _, signed) = &listed[&elsewhere[0]];
+                    judge_listed(&mut r, hash, entries, &judged);
+                } else if let Some(elsewhere) = by_hash
+                    .get(hash.as_str())
+                    .and_then(|e| e.iter().find(|k| !found.contains_key(*k)).or(e.first()))
+                {
+                    // One signed location accounts for one copy.
+                    found.insert(elsewhere.clone(), ());
+                    let (d, _, signed) = &listed[elsewhere][0];
                     r.status = ObjectStatus::Moved;
                     r.digest = Some(judged[*d].shown.clone());
                     r.reason = Some(format!("its bytes are signed for {signed}"));
                 } else {
-                    r.status = ObjectStatus::NotInAnyDigest;
                     let info = KeyInfo::parse(&shown);
                     let stream = info.account.clone().zip(info.region.clone());
                     let last = stream.as_ref().and_then(|s| newest.get(s));
+                    r.status = ObjectStatus::NotInAnyDigest;
                     r.reason = Some(match (stream, last, info.delivered) {
                         (Some((a, g)), None, _) => {
                             format!("no digest of account {a} in {g} was read")
                         }
+                        // CloudTrail lists an object in the digest of the
+                        // hour it is delivered in: an hour (and the key's
+                        // minute) after the newest digest it may still be
+                        // waiting for its digest.
+                        (_, Some(end), Some(t))
+                            if t >= *end - Duration::minutes(1)
+                                && t <= *end + Duration::minutes(65) =>
+                        {
+                            r.status = ObjectStatus::Pending;
+                            format!(
+                                "delivered after the newest digest of its account and region (which ends {}): its digest may not be written yet",
+                                format_time(end)
+                            )
+                        }
                         (_, Some(end), Some(t)) if t >= *end => format!(
-                            "delivered after the newest digest of its account and region (which ends {})",
+                            "delivered more than an hour after the newest digest of its account and region (which ends {}): digests stopped, or were deleted",
                             format_time(end)
                         ),
                         _ => "no digest lists it: not delivered by CloudTrail, or delivered while log file validation was off".to_owned(),
@@ -487,10 +584,21 @@ pub fn verify(input: VerifyInput<'_>) -> IntegrityReport {
         }
         objects.push(r);
     }
-    for (k, (d, _, signed)) in &listed {
-        if found.contains_key(k) {
+    let mut absent: Vec<(&String, &Vec<Listing>)> = listed
+        .iter()
+        .filter(|(k, _)| !found.contains_key(*k))
+        .collect();
+    absent.sort();
+    for (_, entries) in absent {
+        // Reported from the strongest listing, when a digest in the range
+        // asked for lists it.
+        let Some((d, _, signed)) = entries
+            .iter()
+            .filter(|e| judged[e.0].in_window)
+            .min_by_key(|e| judged[e.0].status)
+        else {
             continue;
-        }
+        };
         let key_part = signed.split_once("//").map_or(signed.as_str(), |x| x.1);
         let key_part = key_part.split_once('/').map_or("", |x| x.1);
         if sel.skip(&KeyInfo::parse(key_part)).is_some() {
@@ -507,7 +615,9 @@ pub fn verify(input: VerifyInput<'_>) -> IntegrityReport {
     objects.sort_by(|a, b| a.key.cmp(&b.key));
     // 4. Runs and gaps, per account, region and trail.
     let (chains, gaps) = runs(&judged, &missing, &locator, events);
-    let mut all: Vec<Judged> = judged;
+    // Digests outside the range were read for their signatures and links
+    // only: they are not reported.
+    let mut all: Vec<Judged> = judged.into_iter().filter(|j| j.in_window).collect();
     all.extend(missing.into_values());
     let mut digests: Vec<DigestResult> = all
         .into_iter()
@@ -573,6 +683,52 @@ pub fn verify(input: VerifyInput<'_>) -> IntegrityReport {
     }
 }
 
+/// An object's verdict from every digest that lists its location: a valid
+/// digest decides (its hash matches or the object was modified); otherwise
+/// an unsigned one that may lack a signature; otherwise nothing is proven.
+fn judge_listed(
+    r: &mut ObjectResult,
+    hash: &str,
+    entries: &[(usize, String, String)],
+    judged: &[Judged],
+) {
+    let mut best: Vec<&(usize, String, String)> = entries.iter().collect();
+    best.sort_by_key(|e| (judged[e.0].status, e.0));
+    let (d, want, _) = best[0];
+    let dj = &judged[*d];
+    r.digest = Some(dj.shown.clone());
+    let matches = want.eq_ignore_ascii_case(hash);
+    let disagree = entries.iter().any(|e| !e.1.eq_ignore_ascii_case(want));
+    match (dj.status, matches) {
+        (DigestStatus::Valid, true) => r.status = ObjectStatus::Valid,
+        (DigestStatus::Valid | DigestStatus::Unsigned, false) => {
+            r.status = ObjectStatus::HashMismatch;
+            r.reason = Some(format!(
+                "the SHA-256 of its inflated bytes is {hash}; its digest records {want}"
+            ));
+        }
+        (DigestStatus::Unsigned, true) => {
+            r.status = ObjectStatus::ValidUnsigned;
+            r.reason = Some("its hash matches a digest that has no signature to check".to_owned());
+        }
+        (s, true) => r.reason = Some(format!("its hash matches, but its digest is {s}")),
+        (s, false) => {
+            r.reason = Some(format!(
+                "its hash differs from its digest's, and the digest is {s}"
+            ))
+        }
+    }
+    // A valid digest's matching listing proves it whatever else lists it
+    // (a forged listing is the forgery's problem, reported on it).
+    if disagree && dj.status != DigestStatus::Valid && r.status != ObjectStatus::HashMismatch {
+        r.status = ObjectStatus::Unverifiable;
+        r.reason = Some(format!(
+            "digests list it with different hashes; the strongest ({}) records {want}",
+            dj.shown
+        ));
+    }
+}
+
 /// A digest's place in a run: its interval, whether it starts a chain,
 /// and whether it names an absent previous digest.
 struct Link {
@@ -591,7 +747,7 @@ fn runs(
     events: &[Event],
 ) -> (Vec<ChainSpan>, Vec<Gap>) {
     let mut groups: BTreeMap<(String, String, String), Vec<Link>> = BTreeMap::new();
-    for j in judged {
+    for j in judged.iter().filter(|j| j.in_window) {
         let (Some(c), Some(p)) = (j.chain(), &j.parsed) else {
             continue;
         };
