@@ -464,3 +464,59 @@ fn fatal_s3_errors_end_the_scan_with_one_message() {
         "S3 and local paths cannot be mixed"
     );
 }
+
+/// A listing answered with an HTTP error and no S3 error body (a proxy's
+/// empty 404) ends the scan with one message naming the URL, the status
+/// and the request ID; a --profile no configuration file defines is named.
+#[test]
+fn a_failed_listing_and_a_missing_profile_are_named() {
+    let bucket = bucket_with("empty404", day_objects());
+    let proxy = Proxy::start(
+        endpoint(),
+        Box::new(|_: &Request| {
+            Some(Reply {
+                status: 404,
+                content_type: "text/plain",
+                body: String::new(),
+            })
+        }),
+    );
+    let out = run_s3(
+        &["scan", &format!("s3://{bucket}/AWSLogs/")],
+        Some(&proxy.url),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("listing s3://{bucket}/AWSLogs/")),
+        "{err}"
+    );
+    assert!(err.contains("HTTP 404"), "{err}");
+    assert!(!err.contains("unhandled error"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(out.stdout.is_empty(), "no report for a listing that failed");
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        "[default]\nregion = us-east-1\n[profile ir]\nregion = eu-west-1\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("ctreplay")
+        .unwrap()
+        .args([
+            "scan",
+            "-q",
+            "--profile",
+            "nosuch",
+            &format!("s3://{bucket}/"),
+        ])
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("The config profile (nosuch) could not be found"));
+}

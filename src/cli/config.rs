@@ -98,6 +98,51 @@ pub fn selection(input: &Input) -> Result<Selection, ConfigError> {
     })
 }
 
+/// Refuse a `--profile` that neither AWS configuration file defines, in
+/// the AWS CLI's words, before any call fails with a vaguer credentials
+/// error (`AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`, else
+/// `~/.aws/config` and `~/.aws/credentials`).
+pub fn check_profile(profile: Option<&str>) -> Result<(), ConfigError> {
+    let Some(name) = profile else { return Ok(()) };
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let file = |var: &str, default: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home.join(".aws").join(default))
+    };
+    let (config, credentials) = (
+        file("AWS_CONFIG_FILE", "config"),
+        file("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+    );
+    let sections = |path: &Path, config: bool| -> Vec<String> {
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('[')?.strip_suffix(']').map(str::trim))
+            .filter_map(|s| match (config, s.strip_prefix("profile ")) {
+                (true, Some(p)) => Some(p.trim().to_owned()),
+                (true, None) if s == "default" => Some(s.to_owned()),
+                (true, None) => None,
+                (false, _) => Some(s.to_owned()),
+            })
+            .collect()
+    };
+    let found = sections(&config, true)
+        .into_iter()
+        .chain(sections(&credentials, false))
+        .any(|p| p == name);
+    if found {
+        return Ok(());
+    }
+    Err(usage(format!(
+        "The config profile ({name}) could not be found (looked in {} and {})",
+        config.display(),
+        credentials.display()
+    )))
+}
+
 /// Whether `r` is shaped like an AWS region name: a 2-4 letter partition
 /// or area code, one or more lower-case words, and a number
 /// (`us-east-1`, `us-gov-west-1`, `ap-southeast-2`, `eusc-de-east-1`).
@@ -166,6 +211,7 @@ pub fn source_of(
     match urls.len() {
         0 => Ok(Box::new(LocalSource::new(paths.to_vec()))),
         n if n == paths.len() => {
+            check_profile(input.profile.as_deref())?;
             let mut opts = s3_options(input);
             opts.region = opts.region.or(bucket_region.map(str::to_owned));
             Ok(Box::new(S3Source::new(urls, opts)?))
@@ -332,6 +378,9 @@ pub fn aws_options(args: &AuditArgs, a: &Assumptions) -> Result<AwsOptions, Conf
         return Err(usage("--trail needs --aws or --evidence"));
     }
     let input = &args.input;
+    if args.aws {
+        check_profile(input.profile.as_deref())?;
+    }
     let reach = a.delivery_delay_range_seconds.1
         + a.evaluation_lag_range_seconds.1
         + a.match_window_seconds;

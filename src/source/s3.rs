@@ -149,6 +149,21 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
         "PermanentRedirect" | "AuthorizationHeaderMalformed" => format!(
             "{what}: the bucket is in another region; pass --bucket-region"
         ),
+        _ if matches!(err, SdkError::ServiceError(_)) => {
+            // An answer without an S3 error code (an empty 404 from a
+            // proxy, a load balancer's HTML): name what came back.
+            use aws_sdk_s3::operation::RequestId;
+            let status = err
+                .raw_response()
+                .map_or("no status".to_owned(), |r| format!("HTTP {}", r.status().as_u16()));
+            let id = err
+                .request_id()
+                .map_or(String::new(), |id| format!(", request ID {id}"));
+            let message = err
+                .message()
+                .map_or("no S3 error in the response body".to_owned(), str::to_owned);
+            format!("{what}: {status}{id}: {message}")
+        }
         _ => {
             // The SDK's full context ends with a Debug dump; keep the sentence.
             let full = DisplayErrorContext(&err).to_string();
@@ -163,7 +178,12 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
                     .into_iter()
                     .find(|c| lower.contains(c))
                     .unwrap_or(&short);
-                format!("{what}: cannot reach the S3 endpoint ({cause})")
+                // The host the request went to, from the SDK's context.
+                let host = full
+                    .split(|c: char| c.is_whitespace() || c == '"' || c == '(' || c == ')')
+                    .find(|w| w.starts_with("http://") || w.starts_with("https://"))
+                    .map_or(String::new(), |u| format!(" {}", u.trim_end_matches([',', '.'])));
+                format!("{what}: cannot reach the S3 endpoint{host} ({cause})")
             } else {
                 format!("{what}: {short}")
             }
@@ -213,6 +233,9 @@ struct Lister {
     errors: Arc<Mutex<Vec<ListingError>>>,
     /// Keys an inventory already named (a delta listing skips them).
     seen: Option<Arc<std::collections::HashSet<String>>>,
+    /// The prefixes asked for: a failure to list one of them ends the
+    /// scan (nothing under it could be read), whatever the error.
+    roots: Vec<String>,
 }
 
 impl Lister {
@@ -241,7 +264,7 @@ impl Lister {
                 Err(e) => {
                     let (fatal, why) =
                         classify(e, &format!("listing s3://{}/{prefix}", self.bucket));
-                    if fatal {
+                    if fatal || self.roots.iter().any(|r| r == prefix) {
                         return Err(SourceError::Remote(why));
                     }
                     self.errors
@@ -457,6 +480,7 @@ async fn inventory_all(
         objects: lister.objects.clone(),
         errors: Arc::clone(&lister.errors),
         seen: Some(Arc::new(recent)),
+        roots: lister.roots.clone(),
     });
     drop(lister);
     list_all(delta_lister, urls, parallel).await
@@ -655,6 +679,7 @@ impl Source for S3Source {
             objects: obj_tx,
             errors: Arc::clone(&list_errors),
             seen: None,
+            roots: self.urls.iter().map(|u| u.prefix.clone()).collect(),
         });
         let mut notes = Vec::new();
         let listing = match &self.opts.manifest {
