@@ -37,6 +37,23 @@ fn class(c: char) -> Option<&'static str> {
     })
 }
 
+/// A `%regex%` value whose opening `%` is at `open` in `text[..end]` (JSON
+/// and space-delimited patterns): the compiled expression and the position
+/// after its closing `%`, or the byte offset in `text` and the reason.
+pub(super) fn enclosed(
+    text: &str,
+    open: usize,
+    end: usize,
+) -> Result<(Regex, usize), (usize, String)> {
+    let body_start = open + 1;
+    let Some(len) = text[body_start..end].find('%') else {
+        return Err((open, "unterminated regular expression: no closing %".into()));
+    };
+    let re = compile(&text[body_start..body_start + len])
+        .map_err(|e| (body_start + e.offset, e.reason))?;
+    Ok((re, body_start + len + 1))
+}
+
 /// Check `body` against AWS's rules and compile it as an unanchored search.
 pub(super) fn compile(body: &str) -> Result<Regex, RegexError> {
     let err = |offset, reason: String| RegexError { offset, reason };

@@ -192,48 +192,25 @@ impl Parser<'_> {
         let at = self.pos;
         match self.s.get(self.pos) {
             Some(b'"') => {
-                let mut out = Vec::new();
-                self.pos += 1;
-                loop {
-                    match self.s.get(self.pos) {
-                        None => {
-                            return Err(self.fail(at, "unterminated quoted value: no closing \""))
-                        }
-                        Some(_) if self.pos >= self.end => {
-                            return Err(self.fail(at, "unterminated quoted value: no closing \""))
-                        }
-                        Some(b'"') => break,
-                        Some(b'\\') if matches!(self.s.get(self.pos + 1), Some(b'"' | b'\\')) => {
-                            out.push(self.s[self.pos + 1]);
-                            self.pos += 2;
-                        }
-                        Some(&b) => {
-                            out.push(b);
-                            self.pos += 1;
-                        }
-                    }
-                }
-                self.pos += 1;
-                let s = String::from_utf8(out)
-                    .map_err(|_| self.fail(at, "invalid UTF-8 in a value"))?;
-                Ok(Operand::Text(Glob::new(&s)))
+                let (v, next) = super::parse::unquote(self.text, at, self.end)
+                    .ok_or_else(|| self.fail(at, "unterminated quoted value: no closing \""))?;
+                self.pos = next;
+                Ok(Operand::Text(Glob::new(&v)))
             }
             Some(b'%') => {
-                let body_start = self.pos + 1;
-                let Some(len) = self.text[body_start..self.end].find('%') else {
-                    return Err(self.fail(at, "unterminated regular expression: no closing %"));
-                };
+                let (re, next) =
+                    aws_regex::enclosed(self.text, at, self.end).map_err(|(offset, reason)| {
+                        Failure {
+                            offset,
+                            reason,
+                            unsupported: false,
+                        }
+                    })?;
                 self.regexes += 1;
                 if self.regexes > MAX_REGEXES {
                     return Err(self.fail(at, "at most two regular expressions per pattern"));
                 }
-                let body = &self.text[body_start..body_start + len];
-                let re = aws_regex::compile(body).map_err(|e| Failure {
-                    offset: body_start + e.offset,
-                    reason: e.reason,
-                    unsupported: false,
-                })?;
-                self.pos = body_start + len + 1;
+                self.pos = next;
                 Ok(Operand::Regex(re))
             }
             _ => {

@@ -479,49 +479,49 @@ impl<'a> Parser<'a> {
     /// `"..."` with `\"` and `\\` as the only escapes (E6).
     fn quoted(&mut self) -> Result<String> {
         let open = self.pos;
-        self.pos += 1;
-        let mut out = String::new();
-        let mut run = self.pos;
-        while self.pos < self.end {
-            match self.s[self.pos] {
-                b'"' => {
-                    out.push_str(&self.text[run..self.pos]);
-                    self.pos += 1;
-                    return Ok(out);
-                }
-                b'\\'
-                    if matches!(self.s.get(self.pos + 1), Some(b'"' | b'\\'))
-                        && self.pos + 1 < self.end =>
-                {
-                    out.push_str(&self.text[run..self.pos]);
-                    out.push(self.s[self.pos + 1] as char);
-                    self.pos += 2;
-                    run = self.pos;
-                }
-                _ => self.pos += 1,
-            }
-        }
-        Err(self.fail(open, "unterminated quoted value: no closing \""))
+        let (s, next) = unquote(self.text, open, self.end)
+            .ok_or_else(|| self.fail(open, "unterminated quoted value: no closing \""))?;
+        self.pos = next;
+        Ok(s)
     }
 
     fn regex(&mut self) -> Result<Value> {
         let open = self.pos;
-        let body_start = open + 1;
-        let Some(len) = self.text[body_start..self.end].find('%') else {
-            return Err(self.fail(open, "unterminated regular expression: no closing %"));
-        };
+        let (re, next) = aws_regex::enclosed(self.text, open, self.end)
+            .map_err(|(offset, reason)| Failure { offset, reason })?;
         self.regexes += 1;
         if self.regexes > MAX_REGEXES {
             self.over_regexes.get_or_insert(open);
         }
-        let body = &self.text[body_start..body_start + len];
-        let re = aws_regex::compile(body).map_err(|e| Failure {
-            offset: body_start + e.offset,
-            reason: e.reason,
-        })?;
-        self.pos = body_start + len + 1;
+        self.pos = next;
         Ok(Value::Regex(re))
     }
+}
+
+/// A quoted string whose opening `"` is at `open` in `text[..end]`, with
+/// `\"` and `\\` as its only escapes (E6; terms and space-delimited values
+/// quote the same way): the string and the position after its closing
+/// quote; None when it does not close.
+pub(super) fn unquote(text: &str, open: usize, end: usize) -> Option<(String, usize)> {
+    let s = text.as_bytes();
+    let mut out = String::new();
+    let (mut i, mut run) = (open + 1, open + 1);
+    while i < end {
+        match s[i] {
+            b'"' => {
+                out.push_str(&text[run..i]);
+                return Some((out, i + 1));
+            }
+            b'\\' if i + 1 < end && matches!(s[i + 1], b'"' | b'\\') => {
+                out.push_str(&text[run..i]);
+                out.push(s[i + 1] as char);
+                i += 2;
+                run = i;
+            }
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// The number grammar of `docs/filter-patterns.md#grammar`: `[+-]digits[.digits][(e|E)[+-]digits]`.

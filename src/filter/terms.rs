@@ -54,26 +54,10 @@ impl Terms {
                 _ => &mut t.all,
             };
             let term = if i < end && s[i] == b'"' {
-                let mut out = Vec::new();
-                i += 1;
-                loop {
-                    if i >= end {
-                        return Err((at, "unterminated quoted term: no closing \"".into()));
-                    }
-                    match s[i] {
-                        b'"' => break,
-                        b'\\' if i + 1 < end && matches!(s[i + 1], b'"' | b'\\') => {
-                            out.push(s[i + 1]);
-                            i += 2;
-                        }
-                        b => {
-                            out.push(b);
-                            i += 1;
-                        }
-                    }
-                }
-                i += 1;
-                String::from_utf8(out).map_err(|_| (at, "invalid UTF-8 in a term".to_owned()))?
+                let (term, next) = super::parse::unquote(text, i, end)
+                    .ok_or_else(|| (at, "unterminated quoted term: no closing \"".to_owned()))?;
+                i = next;
+                term
             } else {
                 let s0 = i;
                 while i < end && !s[i].is_ascii_whitespace() {
