@@ -53,15 +53,13 @@ fn listed(mut lines: Vec<String>) -> Vec<String> {
     lines
 }
 
-fn counts<K: std::fmt::Display + Copy>(items: impl Iterator<Item = K>) -> String {
-    let mut m: std::collections::BTreeMap<String, u64> = Default::default();
+/// Counts per status of `items`.
+fn counts<K: std::fmt::Display + Ord>(items: impl Iterator<Item = K>) -> String {
+    let mut m = std::collections::BTreeMap::new();
     for k in items {
-        *m.entry(k.to_string()).or_default() += 1;
+        *m.entry(k).or_insert(0u64) += 1;
     }
-    m.iter()
-        .map(|(k, v)| format!("{v} {k}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    crate::integrity::counts(&m)
 }
 
 /// Fold `r` into `audit`.

@@ -15,6 +15,7 @@ use flate2::read::MultiGzDecoder;
 use super::verify::{verify, DigestInput, Locator, LogInput, VerifyInput};
 use super::{IntegrityReport, PublicKeys, SignatureSource};
 use crate::scan::{ScanOptions, ScanReport};
+use crate::source::s3::S3Url;
 use crate::source::{Location, Selection, Source};
 
 /// The largest digest file read (stored): a digest lists an hour of one
@@ -109,15 +110,12 @@ pub fn judge(
 
 /// An object's location from how it is shown.
 fn location_of(shown: &str) -> Location {
-    match shown
-        .strip_prefix("s3://")
-        .and_then(|rest| rest.split_once('/'))
-    {
-        Some((bucket, key)) => Location::S3 {
-            bucket: bucket.to_owned(),
-            key: key.to_owned(),
+    match S3Url::parse(shown) {
+        Some(Ok(u)) => Location::S3 {
+            bucket: u.bucket,
+            key: u.prefix,
         },
-        None => Location::File(shown.into()),
+        _ => Location::File(shown.into()),
     }
 }
 

@@ -130,6 +130,31 @@ impl DigestStatus {
     }
 }
 
+impl GapCause {
+    /// Name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GapCause::LoggingStopped => "logging_stopped",
+            GapCause::ValidationDisabled => "validation_disabled",
+            GapCause::TrailDeleted => "trail_deleted",
+            GapCause::DigestsDeleted => "digests_deleted",
+            GapCause::Unexplained => "unexplained",
+        }
+    }
+}
+
+/// `3 valid, 1 missing`: counts per status, in the statuses' order
+/// ("none" when there are none).
+pub fn counts<K: fmt::Display>(m: &BTreeMap<K, u64>) -> String {
+    if m.is_empty() {
+        return "none".to_owned();
+    }
+    m.iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl fmt::Display for ObjectStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

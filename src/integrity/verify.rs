@@ -516,7 +516,7 @@ pub fn verify(input: VerifyInput<'_>) -> IntegrityReport {
             *e = (*e).max(p.end);
         }
     }
-    let mut found: HashMap<String, ()> = HashMap::new();
+    let mut found: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut objects = Vec::new();
     for log in logs {
         let shown = log.location.to_string();
@@ -538,14 +538,14 @@ pub fn verify(input: VerifyInput<'_>) -> IntegrityReport {
             }
             (Ok(hash), Some(here)) => {
                 if let Some(entries) = listed.get(&here) {
-                    found.insert(here.clone(), ());
+                    found.insert(here.clone());
                     judge_listed(&mut r, hash, entries, &judged);
                 } else if let Some(elsewhere) = by_hash
                     .get(hash.as_str())
-                    .and_then(|e| e.iter().find(|k| !found.contains_key(*k)).or(e.first()))
+                    .and_then(|e| e.iter().find(|k| !found.contains(*k)).or(e.first()))
                 {
                     // One signed location accounts for one copy.
-                    found.insert(elsewhere.clone(), ());
+                    found.insert(elsewhere.clone());
                     let (d, _, signed) = &listed[elsewhere][0];
                     r.status = ObjectStatus::Moved;
                     r.digest = Some(judged[*d].shown.clone());
@@ -584,10 +584,8 @@ pub fn verify(input: VerifyInput<'_>) -> IntegrityReport {
         }
         objects.push(r);
     }
-    let mut absent: Vec<(&String, &Vec<Listing>)> = listed
-        .iter()
-        .filter(|(k, _)| !found.contains_key(*k))
-        .collect();
+    let mut absent: Vec<(&String, &Vec<Listing>)> =
+        listed.iter().filter(|(k, _)| !found.contains(*k)).collect();
     absent.sort();
     for (_, entries) in absent {
         // Reported from the strongest listing, when a digest in the range

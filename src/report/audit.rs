@@ -270,14 +270,10 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
         writeln!(out, "  history: {} to {}", h.from, h.to)?;
     }
     if let Some(i) = &audit.integrity {
-        let proven = crate::integrity::IntegrityReport {
-            summary: i.summary.clone(),
-            ..Default::default()
-        };
         writeln!(
             out,
             "  integrity: {}; {} digest(s) not valid, {} gap(s) in the chains",
-            super::integrity::proven_line(&proven),
+            super::integrity::proven_line(&i.summary),
             i.digests_not_valid.len(),
             i.gaps.len()
         )?;

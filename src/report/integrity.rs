@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::sanitize::sanitize;
 use crate::event::format_time;
-use crate::integrity::{IntegrityReport, ObjectStatus};
+use crate::integrity::{counts, IntegrityReport, ObjectStatus, Summary};
 
 /// Version of the `verify` JSON document.
 pub const VERIFY_SCHEMA_VERSION: u32 = 1;
@@ -59,19 +59,8 @@ pub fn write_json(q: &VerifyQuery, r: &IntegrityReport, out: &mut dyn Write) -> 
     )
 }
 
-fn counts<K: std::fmt::Display>(m: &std::collections::BTreeMap<K, u64>) -> String {
-    if m.is_empty() {
-        return "none".to_owned();
-    }
-    m.iter()
-        .map(|(k, v)| format!("{v} {k}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The share of records proven, as text.
-pub fn proven_line(r: &IntegrityReport) -> String {
-    let s = &r.summary;
+pub fn proven_line(s: &Summary) -> String {
     let pct = if s.records == 0 {
         0.0
     } else {
@@ -95,7 +84,7 @@ pub fn write_text(r: &IntegrityReport, out: &mut dyn Write) -> io::Result<()> {
     let s = &r.summary;
     writeln!(out, "objects: {}", counts(&s.objects))?;
     writeln!(out, "digests: {}", counts(&s.digests))?;
-    writeln!(out, "{}", proven_line(r))?;
+    writeln!(out, "{}", proven_line(s))?;
     if !r.chains.is_empty() {
         writeln!(out, "\nchains (account, region, trail: hours covered):")?;
         for c in &r.chains {
@@ -120,10 +109,7 @@ pub fn write_text(r: &IntegrityReport, out: &mut dyn Write) -> io::Result<()> {
     if !r.gaps.is_empty() {
         writeln!(out, "\ngaps (no digest between):")?;
         for g in &r.gaps {
-            let cause = serde_json::to_value(g.likely_cause)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
+            let cause = g.likely_cause.as_str();
             writeln!(
                 out,
                 "  {} {} {}: {} to {}: {cause}",

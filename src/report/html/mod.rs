@@ -64,22 +64,12 @@ const PAGE_END: &str = "</body></html>\n";
 /// `audit --verify`'s integrity figures: what the digests prove, the
 /// chains and gaps, and every digest and object that is not valid.
 fn integrity_section(i: &crate::audit::integrity::AuditIntegrity) -> Markup {
-    let report = crate::integrity::IntegrityReport {
-        summary: i.summary.clone(),
-        ..Default::default()
-    };
-    let counts = |m: Vec<(String, u64)>| {
-        m.into_iter()
-            .map(|(k, v)| format!("{v} {k}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    use crate::integrity::counts;
     html! {
         section id="integrity" {
             h2 { "Integrity (CloudTrail digests)" }
-            p { (t(&super::integrity::proven_line(&report))) }
-            p { "Objects: " (counts(i.summary.objects.iter().map(|(k, v)| (k.to_string(), *v)).collect()))
-                ". Digests: " (counts(i.summary.digests.iter().map(|(k, v)| (k.to_string(), *v)).collect())) "." }
+            p { (t(&super::integrity::proven_line(&i.summary))) }
+            p { "Objects: " (counts(&i.summary.objects)) ". Digests: " (counts(&i.summary.digests)) "." }
             @if !i.gaps.is_empty() {
                 table {
                     thead { tr { th { "Account / region / trail" } th { "No digest from" } th { "to" } th { "Likely cause" } th { "Evidence" } } }
@@ -89,7 +79,7 @@ fn integrity_section(i: &crate::audit::integrity::AuditIntegrity) -> Markup {
                                 td { (t(&g.account)) " / " (t(&g.region)) " / " (t(&g.trail)) }
                                 td.mono { (time(&g.from)) }
                                 td.mono { (time(&g.to)) }
-                                td { (serde_json::to_value(g.likely_cause).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()) }
+                                td { (g.likely_cause.as_str()) }
                                 td { @for e in &g.evidence { div.mono { (t(e)) } } }
                             }
                         }
