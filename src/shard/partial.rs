@@ -210,19 +210,6 @@ fn coverage_of(streams: Vec<StoredStream>) -> Coverage {
     c
 }
 
-fn skip_reason(name: &str) -> Option<SkipReason> {
-    [
-        SkipReason::Digest,
-        SkipReason::Insight,
-        SkipReason::DigestSignature,
-        SkipReason::OutOfRange,
-        SkipReason::NotSelected,
-        SkipReason::NotCloudTrail,
-    ]
-    .into_iter()
-    .find(|r| r.as_str() == name)
-}
-
 fn stored_totals(t: &Totals) -> StoredTotals {
     StoredTotals {
         objects_listed: t.objects_listed,
@@ -322,7 +309,7 @@ impl Partial {
             .totals
             .objects_skipped
             .keys()
-            .find(|k| skip_reason(k).is_none())
+            .find(|k| SkipReason::from_name(k).is_none())
         {
             return Err(corrupt(format!("an unknown skip reason {k:?}")));
         }
@@ -364,6 +351,10 @@ pub fn merge(parts: Vec<(String, Partial)>) -> Result<Partial, PartialError> {
         .iter()
         .map(|s| (s.index, first_file.clone()))
         .collect();
+    // The counters, errors and coverage fold as the scan's workers' do,
+    // once for all the partials; the lists are joined, then put in order
+    // by into_report below.
+    let mut totals = totals_of(&acc.totals)?;
     for (file, p) in parts {
         let field = differs(&acc.query, &p.query);
         if let Some(field) = field {
@@ -392,10 +383,7 @@ pub fn merge(parts: Vec<(String, Partial)>) -> Result<Partial, PartialError> {
             }
         }
         acc.shards.extend(p.shards);
-        // The counters, errors and coverage fold as the scan's workers'
-        // do (the lists are joined below).
-        let folded = totals_of(&acc.totals)?.merge(totals_of(&p.totals)?);
-        acc.totals = stored_totals(&folded);
+        totals = totals.merge(totals_of(&p.totals)?);
         acc.events.extend(p.events);
         acc.blind_spots.extend(p.blind_spots);
         acc.pipeline.extend(p.pipeline);
@@ -409,6 +397,7 @@ pub fn merge(parts: Vec<(String, Partial)>) -> Result<Partial, PartialError> {
         };
     }
     acc.shards.sort();
+    acc.totals = stored_totals(&totals);
     // Put the merged lists back in the one order, without the events two
     // shards both saw, so that a merge written again is canonical.
     let report = into_report(&mut acc)?;
@@ -458,7 +447,7 @@ fn totals_of(t: &StoredTotals) -> Result<Totals, PartialError> {
         ..Totals::default()
     };
     for (k, v) in &t.objects_skipped {
-        let r = skip_reason(k).ok_or_else(|| PartialError::Corrupt {
+        let r = SkipReason::from_name(k).ok_or_else(|| PartialError::Corrupt {
             file: "merge".into(),
             reason: format!("an unknown skip reason {k:?}"),
         })?;

@@ -223,6 +223,21 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
+    /// Every reason a report counts (not [`SkipReason::OtherShard`]).
+    pub const COUNTED: [SkipReason; 6] = [
+        SkipReason::Digest,
+        SkipReason::Insight,
+        SkipReason::DigestSignature,
+        SkipReason::OutOfRange,
+        SkipReason::NotSelected,
+        SkipReason::NotCloudTrail,
+    ];
+
+    /// The counted reason named `name` in reports (a partial's counts).
+    pub fn from_name(name: &str) -> Option<SkipReason> {
+        SkipReason::COUNTED.into_iter().find(|r| r.as_str() == name)
+    }
+
     /// Name used in reports.
     pub fn as_str(self) -> &'static str {
         match self {
