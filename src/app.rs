@@ -133,6 +133,20 @@ fn report_reading(result: &ScanReport, started: Instant, quiet: bool, text: bool
     }
 }
 
+/// A scan with the progress bar on stderr (unless quiet).
+fn scan_shown(
+    source: &dyn ctreplay::source::Source,
+    sel: &ctreplay::source::Selection,
+    detector: &Detector,
+    opts: &ScanOptions,
+    quiet: bool,
+) -> Result<ScanReport> {
+    let bar = Bar::new(quiet);
+    let result = scan::run(source, sel, detector, opts, &bar);
+    bar.finish();
+    Ok(result?)
+}
+
 /// Write to stdout through one buffer.
 fn with_stdout(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
     let stdout = std::io::stdout();
@@ -159,10 +173,7 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
     let detector = Detector::new(filters);
     print_notes(detector.filters(), input.quiet);
     let started = Instant::now();
-    let bar = Bar::new(input.quiet);
-    let result = scan::run(source.as_ref(), &sel, &detector, &opts, &bar);
-    bar.finish();
-    let result = result?;
+    let result = scan_shown(source.as_ref(), &sel, &detector, &opts, input.quiet)?;
     let exit = report_reading(
         &result,
         started,
@@ -199,10 +210,13 @@ fn run_audit(args: AuditArgs) -> Result<Exit> {
     if !args.verify && (!i.public_keys.is_empty() || i.bucket.is_some() || i.strict) {
         bail!("--public-keys, --bucket and --strict are for --verify");
     }
-    if args.verify {
+    // The keys files are read before any log, so a bad one fails first.
+    let given_keys = if args.verify {
         integrity::prepare(&mut opts, &mut sel);
-        config::public_keys(&i.public_keys)?;
-    }
+        Some(config::public_keys(&i.public_keys)?)
+    } else {
+        None
+    };
     let partial_out = args.format == report::AuditFormat::Partial;
     if sel.shard.is_some() != partial_out && args.partials.is_empty() {
         bail!("--shard and --format partial go together: a shard's audit is only meaningful once merged (`ctreplay audit --partial ...`)");
@@ -299,10 +313,10 @@ fn run_audit(args: AuditArgs) -> Result<Exit> {
         let result = audit::run(source.as_ref(), &sel, &opts, &inputs, &assumptions, &bar);
         bar.finish();
         let mut run = result?;
-        if args.verify {
+        if let Some(given) = given_keys {
             let remote = source.describe().iter().any(|d| d.starts_with("s3://"));
             let locator = config::locator(i, remote)?;
-            let (keys, _) = keys_for(input, &i.public_keys, remote, &run.scan.digests)?;
+            let (keys, _) = keys_for(input, given, remote, &run.scan.digests)?;
             let report = integrity::judge(
                 source.as_ref(),
                 &run.scan,
@@ -407,10 +421,7 @@ fn audit_shard(
         None => audit::first_plan(inputs),
     };
     let detector = Detector::for_audit(plan.filters().to_vec());
-    let bar = Bar::new(args.input.quiet);
-    let result = scan::run(source, sel, &detector, opts, &bar);
-    bar.finish();
-    let result = result?;
+    let result = scan_shown(source, sel, &detector, opts, args.input.quiet)?;
     let exit = report_reading(&result, started, args.input.quiet, false);
     let query = partial_query("audit", &args.input, &source.describe(), plan.filters());
     let shard = sel.shard.unwrap_or(Shard { index: 0, count: 1 });
@@ -581,11 +592,11 @@ fn run_merge(args: MergeArgs) -> Result<Exit> {
 /// ListPublicKeys in every region the digests name, over their time span.
 fn keys_for(
     input: &ctreplay::cli::Input,
-    files: &[std::path::PathBuf],
+    given: (integrity::PublicKeys, Vec<String>),
     remote: bool,
     digests: &[ctreplay::source::ObjectRef],
 ) -> Result<(integrity::PublicKeys, Vec<String>)> {
-    let (keys, names) = config::public_keys(files)?;
+    let (keys, names) = given;
     if !keys.is_empty() || !remote || digests.is_empty() {
         return Ok((keys, names));
     }
@@ -624,25 +635,21 @@ fn run_verify(args: VerifyArgs) -> Result<Exit> {
     let mut sel = config::selection(input)?;
     let mut opts = config::scan_options(input)?;
     integrity::prepare(&mut opts, &mut sel);
-    // Fail on a bad keys file before reading anything.
-    config::public_keys(&args.integrity.public_keys)?;
+    // The keys files are read before any log, so a bad one fails first.
+    let given_keys = config::public_keys(&args.integrity.public_keys)?;
     let source = config::source(input)?;
     let remote = source.describe().iter().any(|d| d.starts_with("s3://"));
     let locator = config::locator(&args.integrity, remote)?;
     let detector = Detector::for_audit(vec![Filter::security_group_changes()]);
     let started = Instant::now();
-    let bar = Bar::new(input.quiet);
-    let result = scan::run(source.as_ref(), &sel, &detector, &opts, &bar);
-    bar.finish();
-    let result = result?;
+    let result = scan_shown(source.as_ref(), &sel, &detector, &opts, input.quiet)?;
     let reading = report_reading(
         &result,
         started,
         input.quiet,
         args.format == report::VerifyFormat::Text,
     );
-    let (keys, key_sources) =
-        keys_for(input, &args.integrity.public_keys, remote, &result.digests)?;
+    let (keys, key_sources) = keys_for(input, given_keys, remote, &result.digests)?;
     let report = integrity::judge(
         source.as_ref(),
         &result,
