@@ -9,7 +9,8 @@
 //! inventory already named. Only CSV reports are read: Apache ORC and
 //! Parquet ones are refused with that reason. Keys in the CSV are
 //! URL-encoded, as S3 writes them. The data files are read one at a time,
-//! so memory does not grow with the inventory.
+//! each held whole while its objects are handed out (memory is one data
+//! file's, plus, with `--manifest-delta`, the keys of the last two days).
 
 use std::io::Read;
 

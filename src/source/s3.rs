@@ -324,8 +324,8 @@ impl Lister {
                 Ok(vec![])
             }
             Level::Dates => match self.sel.day_prefixes() {
-                // A shard lists only the days it owns: N shards together
-                // make the single run's listing calls, not N times them.
+                // A shard lists only the days it owns: the day prefixes,
+                // where the objects are, are listed once over all shards.
                 Some(days) => Ok(days
                     .into_iter()
                     .map(|d| format!("{prefix}{d}"))
