@@ -462,16 +462,74 @@ fn a_pattern_only_cloudtrail_shows_takes_a_second_phase() {
 /// old the inventory is.
 #[test]
 fn an_inventory_lists_the_objects_and_the_delta_adds_the_newest() {
+    inventory_case(InventoryFormat::Csv);
+}
+
+/// The same with the inventory's data file in Apache Parquet, the key as
+/// it is (not URL-encoded), written by the parquet crate's own writer with
+/// the schema S3 documents for it.
+#[test]
+fn a_parquet_inventory_reads_like_the_csv_one() {
+    inventory_case(InventoryFormat::Parquet);
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum InventoryFormat {
+    Csv,
+    Parquet,
+}
+
+/// A Parquet inventory data file: bucket, key, size (as S3 names them).
+fn parquet_inventory(bucket: &str, rows: &[(String, u64)]) -> Vec<u8> {
+    use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use std::sync::Arc;
+    let schema = parquet::schema::parser::parse_message_type(
+        "message s3.inventory { required binary bucket (UTF8); required binary key (UTF8); optional int64 size; }",
+    )
+    .unwrap();
+    let props = WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::SNAPPY)
+        .build();
+    let mut w = SerializedFileWriter::new(Vec::new(), Arc::new(schema), Arc::new(props)).unwrap();
+    let mut group = w.next_row_group().unwrap();
+    let text = |v: Vec<&str>| v.into_iter().map(ByteArray::from).collect::<Vec<_>>();
+    for column in [
+        text(rows.iter().map(|_| bucket).collect()),
+        text(rows.iter().map(|(k, _)| k.as_str()).collect()),
+    ] {
+        let mut c = group.next_column().unwrap().unwrap();
+        c.typed::<ByteArrayType>()
+            .write_batch(&column, None, None)
+            .unwrap();
+        c.close().unwrap();
+    }
+    let sizes: Vec<i64> = rows.iter().map(|(_, s)| *s as i64).collect();
+    let mut c = group.next_column().unwrap().unwrap();
+    c.typed::<Int64Type>()
+        .write_batch(&sizes, Some(&vec![1; sizes.len()]), None)
+        .unwrap();
+    c.close().unwrap();
+    group.close().unwrap();
+    w.into_inner().unwrap()
+}
+
+fn inventory_case(format: InventoryFormat) {
     use std::io::Write;
     let (dir, out) = trail();
     std::fs::remove_file(dir.path().join("manifest.json")).unwrap();
     std::fs::remove_file(dir.path().join("public-keys.json")).unwrap();
-    let name = "inventory";
+    let name = match format {
+        InventoryFormat::Csv => "inventory",
+        InventoryFormat::Parquet => "inventory-parquet",
+    };
     let bucket = crate::s3::bucket_name(name);
     let files = crate::util::files_under(dir.path());
     // The inventory was taken at 00:30: objects delivered later are not in it.
     let taken = "20261101T0030Z";
     let mut csv = String::new();
+    let mut rows = Vec::new();
     let mut left_out = 0;
     for (key, bytes) in &files {
         let file = key.rsplit('/').next().unwrap();
@@ -482,21 +540,36 @@ fn an_inventory_lists_the_objects_and_the_delta_adds_the_newest() {
         }
         let encoded = key.replace(' ', "+");
         csv.push_str(&format!("\"{bucket}\",\"{encoded}\",\"{}\"\n", bytes.len()));
+        rows.push((key.clone(), bytes.len() as u64));
     }
     assert!(left_out > 0);
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(csv.as_bytes()).unwrap();
-    let data_key = format!("inv/{bucket}/cfg/data/0001.csv.gz");
+    let (data, data_key, file_format, schema) = match format {
+        InventoryFormat::Csv => {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(csv.as_bytes()).unwrap();
+            (
+                gz.finish().unwrap(),
+                format!("inv/{bucket}/cfg/data/0001.csv.gz"),
+                "CSV",
+                "Bucket, Key, Size",
+            )
+        }
+        InventoryFormat::Parquet => (
+            parquet_inventory(&bucket, &rows),
+            format!("inv/{bucket}/cfg/data/0001.parquet"),
+            "Parquet",
+            "message s3.inventory { required binary bucket (UTF8); required binary key (UTF8); optional int64 size; }",
+        ),
+    };
     let manifest = serde_json::json!({
         "sourceBucket": bucket, "destinationBucket": format!("arn:aws:s3:::{bucket}"),
-        "version": "2016-11-30", "creationTimestamp": "1793493000000", "fileFormat": "CSV",
-        "fileSchema": "Bucket, Key, Size",
+        "version": "2016-11-30", "creationTimestamp": "1793493000000", "fileFormat": file_format,
+        "fileSchema": schema,
         "files": [{"key": data_key, "size": 1, "MD5checksum": "00"}]
     });
     let manifest_key = format!("inv/{bucket}/cfg/2026-11-01T00-30Z/manifest.json");
     let mut objects: Vec<(String, Vec<u8>, Option<String>)> =
         files.into_iter().map(|(k, v)| (k, v, None)).collect();
-    let data = gz.finish().unwrap();
     objects.push((data_key.clone(), data.clone(), None));
     objects.push((
         manifest_key.clone(),

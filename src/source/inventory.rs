@@ -1,16 +1,19 @@
 //! Object lists from S3 Inventory (`--manifest`), instead of listing the
-//! bucket: the report's `manifest.json` and its gzipped CSV data files
+//! bucket: the report's `manifest.json` and its data files, gzipped CSV or
+//! Apache Parquet
 //! (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-inventory-location.html>,
 //! <https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-inventory.html>).
 //!
 //! An inventory is daily or weekly, so it says how old it is
 //! ([`Manifest::created`]); `--manifest-delta` lists the days since with
 //! the usual day-prefix listing ([`super::s3`]) and drops what the
-//! inventory already named. Only CSV reports are read: Apache ORC and
-//! Parquet ones are refused with that reason. Keys in the CSV are
-//! URL-encoded, as S3 writes them. The data files are read one at a time,
-//! each held whole while its objects are handed out (memory is one data
-//! file's, plus, with `--manifest-delta`, the keys of the last two days).
+//! inventory already named. Apache ORC reports are refused with that
+//! reason (no ORC reader without the arrow stack; the inventory's format is
+//! a setting of its configuration). Keys in the CSV are URL-encoded, as S3
+//! writes them; Parquet holds them as they are. The data files are read
+//! one at a time, each held whole while its objects are handed out (memory
+//! is one data file's, plus, with `--manifest-delta`, the keys of the last
+//! two days). Fetching the files is [`super::s3`]'s.
 
 use std::io::Read;
 
@@ -32,8 +35,17 @@ pub struct Manifest {
     pub created: DateTime<Utc>,
     /// The data files' keys.
     pub files: Vec<String>,
-    /// Column positions.
-    columns: Columns,
+    /// How the data files are written.
+    format: Format,
+}
+
+/// A data file's format.
+#[derive(Debug, Clone, Copy)]
+enum Format {
+    /// Gzipped CSV without a header, its columns in the manifest's order.
+    Csv(Columns),
+    /// Apache Parquet, its columns found by name in the file's own schema.
+    Parquet,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -75,19 +87,18 @@ impl Manifest {
     pub fn parse(bytes: &[u8]) -> Result<Manifest, String> {
         let raw: Raw = serde_json::from_slice(bytes)
             .map_err(|e| format!("not an S3 Inventory manifest.json ({e})"))?;
-        if !raw.file_format.eq_ignore_ascii_case("CSV") {
+        let format = if raw.file_format.eq_ignore_ascii_case("CSV") {
+            Format::Csv(Columns::of(&raw.file_schema)?)
+        } else if raw.file_format.eq_ignore_ascii_case("Parquet") {
+            // The file's own schema names its columns: the manifest's copy
+            // of it is not needed.
+            Format::Parquet
+        } else {
             return Err(format!(
-                "the inventory's data files are {}: only CSV inventories are read (configure the inventory's output format as CSV)",
+                "the inventory's data files are {}: CSV and Parquet inventories are read (set the inventory's output format to one of them)",
                 raw.file_format
             ));
-        }
-        let names: Vec<String> = raw
-            .file_schema
-            .split(',')
-            .map(|c| c.trim().to_owned())
-            .collect();
-        let find = |n: &str| names.iter().position(|c| c == n);
-        let key = find("Key").ok_or("the inventory's fileSchema has no Key column")?;
+        };
         let ms: i64 = raw
             .creation_timestamp
             .trim()
@@ -105,49 +116,65 @@ impl Manifest {
             destination_bucket,
             created,
             files: raw.files.into_iter().map(|f| f.key).collect(),
-            columns: Columns {
-                key,
-                size: find("Size"),
-                is_latest: find("IsLatest"),
-                is_delete_marker: find("IsDeleteMarker"),
-                count: names.len(),
-            },
+            format,
         })
     }
 
-    /// The current objects of one gzipped CSV data file (delete markers and
-    /// noncurrent versions left out).
-    pub fn read_file(&self, gz: &[u8]) -> Result<Vec<Listed>, String> {
-        let mut text = Vec::new();
-        MultiGzDecoder::new(gz)
-            .take(MAX_FILE + 1)
-            .read_to_end(&mut text)
-            .map_err(|e| format!("not complete gzip ({e})"))?;
-        let text = String::from_utf8(text).map_err(|_| "not UTF-8 text".to_owned())?;
-        let c = self.columns;
-        let mut out = Vec::new();
-        for (n, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let fields = fields(line).ok_or_else(|| format!("line {}: not CSV", n + 1))?;
-            if fields.len() < c.count.min(c.key + 1) {
-                return Err(format!("line {}: {} fields", n + 1, fields.len()));
-            }
-            let flag = |i: Option<usize>| i.and_then(|i| fields.get(i)).map(|v| v == "true");
-            if flag(c.is_delete_marker) == Some(true) || flag(c.is_latest) == Some(false) {
-                continue;
-            }
-            let key = super::s3::url_decode(&fields[c.key]);
-            let size = c
-                .size
-                .and_then(|i| fields.get(i))
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0);
-            out.push(Listed { key, size });
+    /// The current objects of one data file (delete markers and noncurrent
+    /// versions left out).
+    pub fn read_file(&self, data: Vec<u8>) -> Result<Vec<Listed>, String> {
+        match self.format {
+            Format::Csv(columns) => read_csv(columns, &data),
+            Format::Parquet => super::inventory_parquet::read(data),
         }
-        Ok(out)
     }
+}
+
+impl Columns {
+    /// The CSV columns a manifest's `fileSchema` names, in order.
+    fn of(schema: &str) -> Result<Columns, String> {
+        let names: Vec<&str> = schema.split(',').map(str::trim).collect();
+        let find = |n: &str| names.iter().position(|c| *c == n);
+        Ok(Columns {
+            key: find("Key").ok_or("the inventory's fileSchema has no Key column")?,
+            size: find("Size"),
+            is_latest: find("IsLatest"),
+            is_delete_marker: find("IsDeleteMarker"),
+            count: names.len(),
+        })
+    }
+}
+
+/// The current objects of one gzipped CSV data file.
+fn read_csv(c: Columns, gz: &[u8]) -> Result<Vec<Listed>, String> {
+    let mut text = Vec::new();
+    MultiGzDecoder::new(gz)
+        .take(MAX_FILE + 1)
+        .read_to_end(&mut text)
+        .map_err(|e| format!("not complete gzip ({e})"))?;
+    let text = String::from_utf8(text).map_err(|_| "not UTF-8 text".to_owned())?;
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields = fields(line).ok_or_else(|| format!("line {}: not CSV", n + 1))?;
+        if fields.len() < c.count.min(c.key + 1) {
+            return Err(format!("line {}: {} fields", n + 1, fields.len()));
+        }
+        let flag = |i: Option<usize>| i.and_then(|i| fields.get(i)).map(|v| v == "true");
+        if flag(c.is_delete_marker) == Some(true) || flag(c.is_latest) == Some(false) {
+            continue;
+        }
+        let key = super::s3::url_decode(&fields[c.key]);
+        let size = c
+            .size
+            .and_then(|i| fields.get(i))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        out.push(Listed { key, size });
+    }
+    Ok(out)
 }
 
 /// The fields of one CSV line: each quoted (`""` inside for a quote), as
@@ -206,7 +233,7 @@ mod tests {
         let csv = "\"trail\",\"AWSLogs/1/a%20b.json.gz\",\"v1\",\"true\",\"false\",\"120\"\n\"trail\",\"AWSLogs/1/old.json.gz\",\"v0\",\"false\",\"false\",\"5\"\n\"trail\",\"AWSLogs/1/gone.json.gz\",\"v2\",\"true\",\"true\",\"\"\n";
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(csv.as_bytes()).unwrap();
-        let got = m.read_file(&gz.finish().unwrap()).unwrap();
+        let got = m.read_file(gz.finish().unwrap()).unwrap();
         assert_eq!(
             got,
             vec![Listed {
@@ -215,9 +242,11 @@ mod tests {
             }]
         );
         let parquet = String::from_utf8_lossy(br#"{"sourceBucket":"t","destinationBucket":"d","creationTimestamp":"1","fileFormat":"Parquet","fileSchema":"Bucket, Key","files":[]}"#).into_owned();
-        assert!(Manifest::parse(parquet.as_bytes())
+        assert!(Manifest::parse(parquet.as_bytes()).is_ok());
+        let orc = parquet.replace("Parquet", "ORC");
+        assert!(Manifest::parse(orc.as_bytes())
             .unwrap_err()
-            .contains("only CSV"));
+            .contains("CSV and Parquet"));
         assert_eq!(
             fields("\"a\",\"b\"\"c\",d").unwrap(),
             vec!["a", "b\"c", "d"]

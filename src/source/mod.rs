@@ -15,6 +15,7 @@
 //! [`keys`]; what is inside an object is the scan's business.
 
 pub mod inventory;
+mod inventory_parquet;
 pub mod keys;
 pub mod local;
 pub mod memory;

@@ -439,7 +439,7 @@ async fn inventory_all(
         )
         .await?;
         let listed = manifest
-            .read_file(&gz)
+            .read_file(gz)
             .map_err(|e| SourceError::Remote(format!("--manifest: {file}: {e}")))?;
         for l in listed {
             if !urls.iter().any(|u| l.key.starts_with(&u.prefix))

@@ -1,0 +1,157 @@
+//! S3 Inventory data files in Apache Parquet: the objects of one file, read
+//! with the `parquet` crate's record API, only the columns the scan needs.
+//!
+//! The columns are found by name in the file's own schema, as S3 writes
+//! them (`key`, `size`, `is_latest`, `is_delete_marker`:
+//! <https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-inventory-location.html>);
+//! the key is the object's key as it is (only the CSV format URL-encodes
+//! it). The manifest and the CSV format are [`super::inventory`]'s.
+//!
+//! A file is the user's own inventory, not log content, but it is still
+//! read as untrusted: every failure is an error naming what is wrong, and
+//! a panic inside the reader on a malformed file is caught and reported
+//! the same way rather than ending the scan.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use bytes::Bytes;
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::record::Field;
+use parquet::schema::types::Type;
+
+use super::inventory::Listed;
+
+/// The columns read, by the names S3 Inventory gives them.
+const KEY: &str = "key";
+const SIZE: &str = "size";
+const IS_LATEST: &str = "is_latest";
+const IS_DELETE_MARKER: &str = "is_delete_marker";
+
+/// The current objects of one Parquet data file (delete markers and
+/// noncurrent versions left out).
+pub(super) fn read(data: Vec<u8>) -> Result<Vec<Listed>, String> {
+    catch_unwind(AssertUnwindSafe(|| rows(Bytes::from(data)))).unwrap_or_else(|_| {
+        Err("not a readable Parquet file (the reader gave up on it)".to_owned())
+    })
+}
+
+fn rows(data: Bytes) -> Result<Vec<Listed>, String> {
+    let reader = SerializedFileReader::new(data).map_err(|e| format!("not Parquet ({e})"))?;
+    let schema = reader.metadata().file_metadata().schema();
+    let wanted = [KEY, SIZE, IS_LATEST, IS_DELETE_MARKER];
+    let fields: Vec<_> = schema
+        .get_fields()
+        .iter()
+        .filter(|f| f.is_primitive() && wanted.contains(&f.name()))
+        .cloned()
+        .collect();
+    if !fields.iter().any(|f| f.name() == KEY) {
+        return Err("its schema has no key column".to_owned());
+    }
+    let projection = Type::group_type_builder(schema.name())
+        .with_fields(fields)
+        .build()
+        .map_err(|e| format!("its schema cannot be read ({e})"))?;
+    let mut out = Vec::new();
+    let iter = reader
+        .get_row_iter(Some(projection))
+        .map_err(|e| format!("its rows cannot be read ({e})"))?;
+    for (n, row) in iter.enumerate() {
+        let row = row.map_err(|e| format!("row {}: {e}", n + 1))?;
+        let mut key = None;
+        let mut size = 0;
+        let mut current = true;
+        for (name, field) in row.get_column_iter() {
+            match (name.as_str(), field) {
+                (KEY, Field::Str(s)) => key = Some(s.clone()),
+                (KEY, Field::Bytes(b)) => {
+                    let s = std::str::from_utf8(b.data())
+                        .map_err(|_| format!("row {}: the key is not UTF-8", n + 1))?;
+                    key = Some(s.to_owned());
+                }
+                (KEY, Field::Null) => {}
+                (KEY, other) => {
+                    return Err(format!("row {}: the key is not text ({other})", n + 1));
+                }
+                (SIZE, f) => size = whole(f).unwrap_or(0),
+                (IS_LATEST, Field::Bool(false)) | (IS_DELETE_MARKER, Field::Bool(true)) => {
+                    current = false;
+                }
+                _ => {}
+            }
+        }
+        let key = key.ok_or_else(|| format!("row {}: no key", n + 1))?;
+        if current {
+            out.push(Listed { key, size });
+        }
+    }
+    Ok(out)
+}
+
+/// A size column's value, whatever integer type the file gives it.
+fn whole(f: &Field) -> Option<u64> {
+    match *f {
+        Field::Long(v) => u64::try_from(v).ok(),
+        Field::Int(v) => u64::try_from(v).ok(),
+        Field::ULong(v) => Some(v),
+        Field::UInt(v) => Some(u64::from(v)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// testdata/inventory/ was written by pyarrow (scripts/parquet-inventory.py)
+    /// with S3's documented Parquet inventory schema, two rows a row group.
+    fn fixture(codec: &str) -> Vec<u8> {
+        let p = format!(
+            "{}/testdata/inventory/inventory-{codec}.parquet",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(p).unwrap()
+    }
+
+    #[test]
+    fn reads_current_objects_with_keys_as_they_are() {
+        let base = "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/01/";
+        let want = vec![
+            Listed {
+                key: format!("{base}111122223333_CloudTrail_us-east-1_20261101T0005Z_a.json.gz"),
+                size: 1200,
+            },
+            Listed {
+                key: format!("{base}a b+c%20\u{e9}.json.gz"),
+                size: 7,
+            },
+            Listed {
+                key: format!("{base}nosize.json.gz"),
+                size: 0,
+            },
+        ];
+        for codec in ["snappy", "gzip"] {
+            assert_eq!(read(fixture(codec)).unwrap(), want, "{codec}");
+        }
+    }
+
+    #[test]
+    fn a_codec_left_out_of_the_build_is_named() {
+        let e = read(fixture("zstd")).unwrap_err();
+        assert!(e.to_lowercase().contains("zstd"), "{e}");
+    }
+
+    #[test]
+    fn a_cut_file_is_an_error() {
+        let whole = fixture("snappy");
+        for cut in [0, 4, whole.len() / 2, whole.len() - 9, whole.len() - 1] {
+            assert!(read(whole[..cut].to_vec()).is_err(), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        assert!(read(b"PAR1 not really PAR1".to_vec()).is_err());
+        assert!(read(Vec::new()).is_err());
+    }
+}
