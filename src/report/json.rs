@@ -28,7 +28,9 @@ struct Query<'a> {
 }
 
 /// One event as written: the [`Event`] fields under CloudTrail's names,
-/// with the names of the filters that matched it.
+/// with the names of the filters that matched it. Every event has every
+/// key (`null`, `[]` or `false` when it has nothing there), so a reader
+/// of `.events[]` sees one shape; only NDJSON's `kind` is that format's.
 #[derive(Serialize)]
 struct EventJson<'a> {
     /// NDJSON only: `match` or `blind_spot`, the list the line belongs to.
@@ -49,7 +51,7 @@ struct EventJson<'a> {
     actor: &'a str,
     #[serde(rename = "actorType")]
     actor_type: &'a str,
-    #[serde(rename = "invokedBy", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "invokedBy")]
     invoked_by: Option<&'a str>,
     #[serde(rename = "sourceIPAddress")]
     source_ip: &'a str,
@@ -57,30 +59,25 @@ struct EventJson<'a> {
     user_agent: &'a str,
     #[serde(rename = "groupIds")]
     group_ids: &'a [String],
-    #[serde(rename = "groupNames", skip_serializing_if = "<[String]>::is_empty")]
+    #[serde(rename = "groupNames")]
     group_names: &'a [String],
     #[serde(rename = "errorCode")]
     error_code: Option<&'a str>,
-    #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "errorMessage")]
     error_message: Option<&'a str>,
     object: &'a str,
     record: u64,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     filters: Vec<&'a str>,
-    #[serde(rename = "requestParameters", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "requestParameters")]
     request: Option<&'a serde_json::Value>,
-    #[serde(rename = "whyUnseen", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "whyUnseen")]
     why_unseen: Option<&'static str>,
-    /// Present (true) only for records over 256 KB, which CloudTrail never
-    /// sends to CloudWatch Logs.
-    #[serde(
-        rename = "notInCloudWatchLogs",
-        skip_serializing_if = "std::ops::Not::not"
-    )]
+    /// True for records over 256 KB, which CloudTrail never sends to
+    /// CloudWatch Logs.
+    #[serde(rename = "notInCloudWatchLogs")]
     not_in_cloudwatch_logs: bool,
-    /// Present only for records read with a caveat (repeated keys, numbers
+    /// Set only for records read with a caveat (repeated keys, numbers
     /// beyond a double, deep nesting, invalid text).
-    #[serde(skip_serializing_if = "Option::is_none")]
     reading: Option<&'a Reading>,
 }
 
