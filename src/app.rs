@@ -19,6 +19,7 @@ use ctreplay::cli::{
 use ctreplay::filter::{presets, Filter};
 use ctreplay::integrity;
 use ctreplay::progress::Bar;
+use ctreplay::report::terminal::{Look, Wrap};
 use ctreplay::report::{self, sanitize::sanitize, FilterInfo, Query, View};
 use ctreplay::scan::{self, Detector, ScanOptions, ScanReport};
 use ctreplay::scope::Scope;
@@ -29,11 +30,12 @@ use ctreplay::testpattern;
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<Exit> {
+    let look = cli.look();
     match cli.command {
-        Command::Scan(args) => run_scan(args),
-        Command::Audit(args) => run_audit(*args),
-        Command::Verify(args) => run_verify(args),
-        Command::Merge(args) => run_merge(args),
+        Command::Scan(args) => run_scan(args, look),
+        Command::Audit(args) => run_audit(*args, look),
+        Command::Verify(args) => run_verify(args, look),
+        Command::Merge(args) => run_merge(args, look),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();
@@ -155,7 +157,34 @@ fn with_stdout(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<
     out.flush().context("writing the report")
 }
 
-fn run_scan(args: ScanArgs) -> Result<Exit> {
+/// The look of a report: the terminal's for text, plain for the machine
+/// formats (never coloured, never fitted).
+fn text_look(text: bool, look: Look) -> Look {
+    if text {
+        look
+    } else {
+        Look::PLAIN
+    }
+}
+
+/// Write a text report to stdout: word-wrapped at the terminal's width
+/// when the look has one.
+fn with_text_stdout(
+    look: Look,
+    f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    let Some(width) = look.width() else {
+        return with_stdout(f);
+    };
+    let stdout = std::io::stdout();
+    let mut out = Wrap::new(BufWriter::with_capacity(1 << 16, stdout.lock()), width);
+    f(&mut out).context("writing the report")?;
+    out.into_inner()
+        .and_then(|mut b| b.flush())
+        .context("writing the report")
+}
+
+fn run_scan(args: ScanArgs, look: Look) -> Result<Exit> {
     let input = &args.input;
     let sel = config::selection(input)?;
     let opts = config::scan_options(input)?;
@@ -197,12 +226,13 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
         until: input.until,
     };
     let scope = Scope::of(source.describe(), &sel, &result)?;
-    let view = View::new(&query, &scope, &result)?;
-    with_stdout(|out| report::write_scan(args.format, &view, out))?;
+    let look = text_look(args.format == report::ScanFormat::Text, look);
+    let view = View::new(&query, &scope, &result)?.with_look(look);
+    with_text_stdout(look, |out| report::write_scan(args.format, &view, out))?;
     Ok(exit)
 }
 
-fn run_audit(args: AuditArgs) -> Result<Exit> {
+fn run_audit(args: AuditArgs, look: Look) -> Result<Exit> {
     let input = &args.input;
     let mut sel = config::selection(input)?;
     let mut opts = config::scan_options(input)?;
@@ -351,9 +381,10 @@ fn run_audit(args: AuditArgs) -> Result<Exit> {
         let plan = ctreplay::remedy::plan(&run.audit, &inputs);
         with_stdout(|out| ctreplay::remedy::write(&plan, format, out))?;
     } else {
-        with_stdout(|out| match args.format {
+        let look = text_look(args.format == report::AuditFormat::Text, look);
+        with_text_stdout(look, |out| match args.format {
             report::AuditFormat::Json => report::audit::write_json(&run.audit, errors, out),
-            report::AuditFormat::Text => report::audit::write_text(&run.audit, errors, out),
+            report::AuditFormat::Text => report::audit::write_text(&run.audit, errors, look, out),
             report::AuditFormat::Html => report::html::write_audit(&run.audit, errors, out),
             report::AuditFormat::Ndjson => report::audit::write_ndjson(&run.audit, out),
             report::AuditFormat::Csv => report::audit::write_csv(&run.audit, out),
@@ -545,7 +576,7 @@ fn partial_selection(q: &PartialQuery) -> Result<ctreplay::source::Selection> {
     })
 }
 
-fn run_merge(args: MergeArgs) -> Result<Exit> {
+fn run_merge(args: MergeArgs, look: Look) -> Result<Exit> {
     let mut merged = read_partials(&args.partials)?;
     if args.format == report::ScanFormat::Partial {
         with_stdout(|out| merged.write(out))?;
@@ -579,8 +610,9 @@ fn run_merge(args: MergeArgs) -> Result<Exit> {
         until,
     };
     let scope = Scope::of(q.inputs.clone(), &sel, &result)?;
-    let view = View::new(&query, &scope, &result)?;
-    with_stdout(|out| report::write_scan(args.format, &view, out))?;
+    let look = text_look(args.format == report::ScanFormat::Text, look);
+    let view = View::new(&query, &scope, &result)?.with_look(look);
+    with_text_stdout(look, |out| report::write_scan(args.format, &view, out))?;
     Ok(if result.totals.errors.is_empty() {
         Exit::Clean
     } else {
@@ -630,7 +662,7 @@ fn keys_for(
     ))
 }
 
-fn run_verify(args: VerifyArgs) -> Result<Exit> {
+fn run_verify(args: VerifyArgs, look: Look) -> Result<Exit> {
     let input = &args.input;
     let mut sel = config::selection(input)?;
     let mut opts = config::scan_options(input)?;
@@ -671,9 +703,10 @@ fn run_verify(args: VerifyArgs) -> Result<Exit> {
         public_key_count: keys.len(),
         strict: args.integrity.strict,
     };
-    with_stdout(|out| match args.format {
+    let look = text_look(args.format == report::VerifyFormat::Text, look);
+    with_text_stdout(look, |out| match args.format {
         report::VerifyFormat::Json => report::integrity::write_json(&query, &report, out),
-        report::VerifyFormat::Text => report::integrity::write_text(&report, out),
+        report::VerifyFormat::Text => report::integrity::write_text(&report, look, out),
     })?;
     let verdict = match report.outcome() {
         integrity::Outcome::Clean => Exit::Clean,

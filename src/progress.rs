@@ -1,7 +1,8 @@
 //! Progress of a scan: the [`Progress`] trait the sources and the scan
 //! report to, and [`Bar`], its indicatif rendering on stderr (stored bytes,
 //! objects, throughput and ETA), hidden with `--quiet` or when stderr is
-//! not a terminal.
+//! not a terminal. Bytes are decimal MB of stored (compressed) objects,
+//! the unit and the quantity of the summary's "MB stored".
 //!
 //! A bar starts as a spinner; a source that knows its size up front (local
 //! files) calls [`Progress::listed`] and it becomes a bar. S3 objects are
@@ -50,7 +51,7 @@ impl Bar {
             let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(8));
             b.set_style(
                 ProgressStyle::with_template(
-                    "{spinner} [{elapsed_precise}] {bytes} {binary_bytes_per_sec} {msg}",
+                    "{spinner} [{elapsed_precise}] {decimal_bytes} stored {decimal_bytes_per_sec} {msg}",
                 )
                 .expect("valid template"),
             );
@@ -84,7 +85,7 @@ impl Progress for Bar {
         self.bar.set_length(bytes);
         self.bar.set_style(
             ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
+                "{spinner} [{elapsed_precise}] {wide_bar} {decimal_bytes}/{decimal_total_bytes} stored {decimal_bytes_per_sec} ETA {eta} {msg}",
             )
             .expect("valid template"),
         );

@@ -1,6 +1,8 @@
 //! Command-line conventions (issue "first contact"): relative and epoch
 //! times, `--output`, S3 URL spelling, region and account syntax, synth
-//! into a used folder, preset search by control number.
+//! into a used folder, preset search by control number; on a terminal
+//! (a pseudo-terminal from `script`), tables fitted to its width and
+//! colours, and the JSON events' one shape.
 
 use serde_json::Value;
 
@@ -81,4 +83,123 @@ fn presets_are_found_by_control_number_across_versions() {
     for want in ["cis-1.2-3.10", "cis-6.0-5.10", "securityhub-cloudwatch-10"] {
         assert!(names.contains(&want), "{want}: {names:?}");
     }
+}
+
+/// Run ctreplay under a pseudo-terminal (`script`, util-linux's, in
+/// Debian's essential bsdutils) with these environment settings: stdout
+/// is a terminal, as for a person at one.
+fn on_terminal(env: &str, args: &[&str]) -> String {
+    let bin = assert_cmd::cargo::cargo_bin("ctreplay");
+    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+    let command = format!("env {env} '{}' {}", bin.display(), quoted.join(" "));
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("script (util-linux, Debian's bsdutils) must be installed: it gives the test a terminal");
+    String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n")
+}
+
+/// `text` without its colour codes.
+fn plain(text: &str) -> String {
+    let codes = regex::Regex::new("\u{1b}\\[[0-9;]*m").unwrap();
+    codes.replace_all(text, "").into_owned()
+}
+
+/// The widest line, in terminal columns, with colour codes left out.
+fn widest(text: &str) -> usize {
+    plain(text)
+        .lines()
+        .map(unicode_width::UnicodeWidthStr::width)
+        .max()
+        .unwrap_or(0)
+}
+
+/// The sample's exports: filters, alarms, and a history where the alarm
+/// never fired.
+const EXPORTS: [&str; 6] = [
+    "--metric-filters",
+    "testdata/exports/audit/metric-filters.json",
+    "--alarms",
+    "testdata/exports/audit/alarms.json",
+    "--history",
+    "testdata/exports/audit/history-missed.json",
+];
+
+#[test]
+fn text_reports_fit_a_terminal_and_keep_full_rows_when_piped() {
+    let sample = testdata("sample");
+    let s = sample.to_str().unwrap();
+    let mut audit = vec!["audit", "-q", s];
+    audit.extend_from_slice(&EXPORTS[..4]);
+    for cols in [80usize, 120] {
+        let scan = on_terminal(&format!("COLUMNS={cols} TERM=xterm"), &["scan", "-q", s]);
+        assert!(scan.contains("Events the filter matches: 8"), "{scan}");
+        assert!(widest(&scan) <= cols, "{cols}:\n{scan}");
+        let a = on_terminal(&format!("COLUMNS={cols} TERM=xterm"), &audit);
+        assert!(a.contains("Verdict:"), "{a}");
+        assert!(widest(&a) <= cols, "{cols}:\n{a}");
+    }
+    // At 80 columns the table leaves out what every row repeats, and says so.
+    let narrow = on_terminal("COLUMNS=80", &["scan", "-q", s]);
+    assert!(
+        narrow.contains("(in every row: account 123837392027"),
+        "{narrow}"
+    );
+    // --wide, and piped output, keep every row whole.
+    let wide = on_terminal("COLUMNS=80", &["scan", "-q", "--wide", s]);
+    let piped = String::from_utf8(ctreplay(&["scan", "-q", s]).stdout).unwrap();
+    for full in [&wide, &piped] {
+        assert!(widest(full) > 120, "{full}");
+        assert!(plain(full).contains("sg-04cfb7a4712d75b00  Client.InvalidPermission.NotFound"));
+        assert!(!full.contains('…'));
+    }
+}
+
+#[test]
+fn colours_on_a_terminal_unless_no_color_or_never() {
+    let sample = testdata("sample");
+    let s = sample.to_str().unwrap();
+    let mut base = vec!["audit", "-q", s];
+    base.extend_from_slice(&EXPORTS);
+    let audit = |env: &str, extra: &[&str]| {
+        let mut args = base.clone();
+        args.extend_from_slice(extra);
+        on_terminal(env, &args)
+    };
+    let esc = '\u{1b}';
+    let coloured = audit("TERM=xterm", &[]);
+    // The verdict and the failing controls in red.
+    assert!(coloured.contains("\u{1b}[1m\u{1b}[31mFAIL"), "{coloured}");
+    assert!(!audit("TERM=xterm NO_COLOR=1", &[]).contains(esc));
+    assert!(!audit("TERM=dumb", &[]).contains(esc));
+    assert!(!audit("TERM=xterm", &["--color", "never"]).contains(esc));
+    // Piped: none, unless asked for; machine formats never.
+    assert!(!String::from_utf8_lossy(&ctreplay(&base).stdout).contains(esc));
+    let mut always = base.clone();
+    always.extend(["--color", "always"]);
+    let asked = ctreplay(&always);
+    assert!(String::from_utf8_lossy(&asked.stdout).contains(esc));
+    let json = on_terminal(
+        "TERM=xterm",
+        &["scan", "-q", "-f", "json", "--color", "always", s],
+    );
+    assert!(!json.contains(esc));
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["summary"]["matched"], 8);
+}
+
+#[test]
+fn every_json_event_has_every_key() {
+    let sample = testdata("sample");
+    let (v, _) = scan_json(&[sample.to_str().unwrap()]);
+    let events = v["events"].as_array().unwrap();
+    let keys = |e: &Value| e.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    let first = keys(&events[0]);
+    assert!(first.contains(&"invokedBy".to_owned()) && first.contains(&"reading".to_owned()));
+    for e in events {
+        assert_eq!(keys(e), first);
+    }
+    // Absent is null, not left out: the succeeded calls' errorMessage.
+    assert!(events.iter().any(|e| e["errorMessage"].is_null()));
 }

@@ -38,6 +38,56 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+
+    /// Colours in the text reports: auto (on a terminal, unless NO_COLOR is
+    /// set or TERM is dumb), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Keep every table row and line whole on a terminal too (text reports
+    /// are fitted to its width otherwise, or to $COLUMNS; piped output is
+    /// never fitted).
+    #[arg(long, global = true)]
+    pub wide: bool,
+}
+
+/// When the text reports are in colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set or TERM is dumb.
+    Auto,
+    /// Always, piped too.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl Cli {
+    /// How the text reports look on this stdout: colours and a width to
+    /// fit, both only on a terminal unless asked for
+    /// (<https://no-color.org>: a NO_COLOR that is set and not empty turns
+    /// colours off; `--color always` turns them on).
+    pub fn look(&self) -> crate::report::terminal::Look {
+        use std::io::IsTerminal;
+        let stdout = std::io::stdout();
+        let tty = stdout.is_terminal();
+        let env_allows = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::env::var_os("TERM").is_none_or(|t| t != "dumb");
+        let color = match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => tty && env_allows,
+        };
+        let width = (tty && !self.wide).then(|| {
+            std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.trim().parse::<usize>().ok())
+                .filter(|&c| c > 0)
+                .or_else(|| terminal_size::terminal_size_of(&stdout).map(|(w, _)| usize::from(w.0)))
+                .unwrap_or(80)
+        });
+        crate::report::terminal::Look::new(color, width)
+    }
 }
 
 /// Subcommands.
@@ -192,7 +242,7 @@ pub struct Input {
 
     /// List the objects from this S3 Inventory manifest.json (s3:// URL, or
     /// a local copy with its data/ folder) instead of listing the bucket;
-    /// CSV inventories only.
+    /// CSV and Parquet inventories.
     #[arg(
         long,
         value_name = "MANIFEST",

@@ -4,11 +4,13 @@
 //! README). What the verdict is, is [`crate::audit`]'s; this only writes
 //! it.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
 use super::sanitize::sanitize;
+use super::terminal::{Look, Tone};
 use crate::audit::{Audit, ControlState, Finding, FindingKind, Severity, Verdict};
 use crate::event::format_time;
 use crate::scan::ErrorEntry;
@@ -126,29 +128,40 @@ const NOTES_PER_KIND: usize = 2;
 /// Pipeline changes shown on the text screen.
 const TIMELINE: usize = 4;
 
-fn finding_line(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+fn finding_line(out: &mut dyn Write, f: &Finding, look: Look) -> io::Result<()> {
     let when = f
         .time
         .map_or(String::new(), |t| format!(" {}", format_time(&t)));
-    let severity = match f.severity {
-        Severity::High => "high ",
-        Severity::Medium => "medium ",
-        Severity::Low => "low ",
-        Severity::Info => "",
+    let (severity, tone) = match f.severity {
+        Severity::High => ("high ", Some(Tone::Bad)),
+        Severity::Medium => ("medium ", Some(Tone::Bad)),
+        Severity::Low => ("low ", Some(Tone::Warn)),
+        Severity::Info => ("", None),
     };
+    let tag = format!("[{severity}{}]", f.kind);
     writeln!(
         out,
-        "  [{severity}{}]{when} {}",
-        f.kind,
+        "  {}{when} {}",
+        tone.map_or(Cow::Borrowed(tag.as_str()), |t| look.paint(t, &tag)),
         sanitize(&f.detail)
     )
 }
 
-fn control_state(s: ControlState) -> &'static str {
+fn control_state(s: ControlState) -> (&'static str, Tone) {
     match s {
-        ControlState::Pass => "pass",
-        ControlState::Fail => "FAIL",
-        ControlState::Unknown => "unknown",
+        ControlState::Pass => ("pass", Tone::Good),
+        ControlState::Fail => ("FAIL", Tone::Bad),
+        ControlState::Unknown => ("unknown", Tone::Warn),
+    }
+}
+
+/// The colour of an episode's verdict.
+fn episode_tone(v: crate::audit::replay::EpisodeVerdict) -> Tone {
+    use crate::audit::replay::EpisodeVerdict as V;
+    match v {
+        V::Caught => Tone::Good,
+        V::Missed | V::DeliveryFailed => Tone::Bad,
+        _ => Tone::Warn,
     }
 }
 
@@ -159,6 +172,7 @@ fn limited(
     findings: &[&Finding],
     fixes: bool,
     per_kind: usize,
+    look: Look,
 ) -> io::Result<()> {
     let mut shown: Vec<(FindingKind, usize)> = Vec::new();
     for f in findings {
@@ -175,7 +189,7 @@ fn limited(
         if n > per_kind {
             continue;
         }
-        finding_line(out, f)?;
+        finding_line(out, f, look)?;
         if fixes && !f.fix.is_empty() && n == 1 {
             writeln!(out, "      fix: {}", sanitize(&f.fix))?;
         }
@@ -246,7 +260,12 @@ fn write_deployment(
 }
 
 /// Write the text verdict.
-pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> io::Result<()> {
+pub fn write_text(
+    audit: &Audit,
+    errors: &[ErrorEntry],
+    look: Look,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let s = &audit.summary;
     let a = &audit.assumptions;
     let scope = &audit.scope;
@@ -254,15 +273,22 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
         writeln!(
             out,
             "{}",
-            if scope.deployment.is_some() {
+            look.paint(Tone::Warn, if scope.deployment.is_some() {
                 "Hypothetical audit: the deployed filters or alarms could not be read from AWS, so this replays the recommended CIS alarm, not yours"
             } else {
                 "Hypothetical audit: no deployed configuration was given (--metric-filters, --alarms), so this replays the recommended CIS alarm, not yours"
-            }
+            })
         )?;
     }
-    writeln!(out, "Audit of the security-group-changes alarm pipeline")?;
-    super::text::write_scope(&scope.logs, out)?;
+    writeln!(
+        out,
+        "{}",
+        look.paint(
+            Tone::Strong,
+            "Audit of the security-group-changes alarm pipeline"
+        )
+    )?;
+    super::text::write_scope(&scope.logs, look, out)?;
     if let Some(d) = &scope.deployment {
         write_deployment(d, out)?;
     }
@@ -370,7 +396,7 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
     }
     if !audit.episodes.is_empty() {
         writeln!(out)?;
-        writeln!(out, "ALARM episodes")?;
+        writeln!(out, "{}", look.paint(Tone::Strong, "ALARM episodes"))?;
         for e in &audit.episodes {
             writeln!(
                 out,
@@ -379,7 +405,7 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
                 e.end.map_or("(still in ALARM)".into(), |t| format_time(&t)),
                 sanitize(&e.alarm),
                 e.events.len(),
-                e.verdict.as_str(),
+                look.paint(episode_tone(e.verdict), e.verdict.as_str()),
                 e.why_silent
                     .as_ref()
                     .map_or(String::new(), |w| format!(": {w}"))
@@ -395,19 +421,28 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
     if audit.verdict == Verdict::Inconclusive {
         writeln!(
             out,
-            "Verdict: inconclusive: {}. Nothing here says the alarm is covered.",
+            "{} {}. Nothing here says the alarm is covered.",
+            look.paint(Tone::Warn, "Verdict: inconclusive:"),
             sanitize(&audit.verdict_reasons.join("; "))
         )?;
     } else if gaps.is_empty() {
-        writeln!(out, "Verdict: covered. No gaps found.")?;
+        writeln!(
+            out,
+            "{} No gaps found.",
+            look.paint(Tone::Good, "Verdict: covered.")
+        )?;
     } else {
-        writeln!(out, "Verdict: {} gap(s)", gaps.len())?;
-        limited(out, &gaps, true, PER_KIND)?;
+        let v = format!("Verdict: {} gap(s)", gaps.len());
+        writeln!(out, "{}", look.paint(Tone::Bad, &v))?;
+        limited(out, &gaps, true, PER_KIND, look)?;
     }
     let controls: Vec<String> = audit
         .controls
         .iter()
-        .map(|c| format!("{} {}", c.id, control_state(c.status)))
+        .map(|c| {
+            let (state, tone) = control_state(c.status);
+            format!("{} {}", c.id, look.paint(tone, state))
+        })
         .collect();
     writeln!(out, "Controls: {}", controls.join("; "))?;
     let info: Vec<_> = audit
@@ -417,12 +452,16 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
         .collect();
     if !info.is_empty() {
         writeln!(out)?;
-        writeln!(out, "Notes")?;
-        limited(out, &info, false, NOTES_PER_KIND)?;
+        writeln!(out, "{}", look.paint(Tone::Strong, "Notes"))?;
+        limited(out, &info, false, NOTES_PER_KIND, look)?;
     }
     if !audit.timeline.is_empty() {
         writeln!(out)?;
-        writeln!(out, "Pipeline changes recorded by CloudTrail")?;
+        writeln!(
+            out,
+            "{}",
+            look.paint(Tone::Strong, "Pipeline changes recorded by CloudTrail")
+        )?;
         for c in audit.timeline.iter().take(TIMELINE) {
             writeln!(
                 out,
@@ -447,5 +486,5 @@ pub fn write_text(audit: &Audit, errors: &[ErrorEntry], out: &mut dyn Write) -> 
             "The fixes, as code with the real names: add --fix cli (or boto3, cloudformation, terraform)"
         )?;
     }
-    crate::report::write_errors(errors, out)
+    crate::report::write_errors(errors, look, out)
 }

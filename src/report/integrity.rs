@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::sanitize::sanitize;
+use super::terminal::{Look, Tone};
 use crate::event::format_time;
 use crate::integrity::{counts, IntegrityReport, ObjectStatus, Summary};
 
@@ -80,7 +81,7 @@ pub fn proven_line(s: &Summary) -> String {
 
 /// The text summary: counts, chains, gaps, then every object and digest
 /// that is not valid, with its reason.
-pub fn write_text(r: &IntegrityReport, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_text(r: &IntegrityReport, look: Look, out: &mut dyn Write) -> io::Result<()> {
     let s = &r.summary;
     writeln!(out, "objects: {}", counts(&s.objects))?;
     writeln!(out, "digests: {}", counts(&s.digests))?;
@@ -107,7 +108,11 @@ pub fn write_text(r: &IntegrityReport, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     if !r.gaps.is_empty() {
-        writeln!(out, "\ngaps (no digest between):")?;
+        writeln!(
+            out,
+            "\n{}",
+            look.paint(Tone::Warn, "gaps (no digest between):")
+        )?;
         for g in &r.gaps {
             let cause = g.likely_cause.as_str();
             writeln!(
@@ -131,9 +136,15 @@ pub fn write_text(r: &IntegrityReport, out: &mut dyn Write) -> io::Result<()> {
         .filter(|d| !d.status.passes(strict) || d.reason.is_some())
         .collect();
     if !bad_digests.is_empty() {
-        writeln!(out, "\ndigests not valid:")?;
+        writeln!(out, "\n{}", look.paint(Tone::Bad, "digests not valid:"))?;
         for d in bad_digests {
-            writeln!(out, "  {:<17} {}", d.status.as_str(), sanitize(&d.key))?;
+            let status = format!("{:<17}", d.status.as_str());
+            writeln!(
+                out,
+                "  {} {}",
+                look.paint(Tone::Bad, &status),
+                sanitize(&d.key)
+            )?;
             if let Some(why) = &d.reason {
                 writeln!(out, "    {}", sanitize(why))?;
             }
@@ -145,9 +156,15 @@ pub fn write_text(r: &IntegrityReport, out: &mut dyn Write) -> io::Result<()> {
         .filter(|o| o.status != ObjectStatus::Valid)
         .collect();
     if !bad_objects.is_empty() {
-        writeln!(out, "\nobjects not valid:")?;
+        writeln!(out, "\n{}", look.paint(Tone::Bad, "objects not valid:"))?;
         for o in bad_objects {
-            writeln!(out, "  {:<17} {}", o.status.as_str(), sanitize(&o.key))?;
+            let status = format!("{:<17}", o.status.as_str());
+            writeln!(
+                out,
+                "  {} {}",
+                look.paint(Tone::Bad, &status),
+                sanitize(&o.key)
+            )?;
             if let Some(why) = &o.reason {
                 writeln!(out, "    {}", sanitize(why))?;
             }

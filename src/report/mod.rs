@@ -18,6 +18,7 @@ mod json;
 pub mod ocsf;
 pub mod presets;
 pub mod sanitize;
+pub mod terminal;
 pub(crate) mod text;
 
 use std::collections::BTreeMap;
@@ -239,6 +240,7 @@ pub struct View<'a> {
     report: &'a ScanReport,
     summary: Summary,
     periods: Vec<FilterEstimate<'a>>,
+    look: terminal::Look,
 }
 
 impl<'a> View<'a> {
@@ -272,7 +274,15 @@ impl<'a> View<'a> {
             report,
             summary,
             periods,
+            look: terminal::Look::PLAIN,
         })
+    }
+
+    /// Show the text report with this look (colours, a width to fit); the
+    /// machine formats ignore it.
+    pub fn with_look(mut self, look: terminal::Look) -> Self {
+        self.look = look;
+        self
     }
 
     fn errors(&self) -> &[ErrorEntry] {
@@ -310,12 +320,17 @@ pub fn write_pretty_json<T: Serialize>(value: &T, out: &mut dyn Write) -> io::Re
 }
 
 /// The "Could not read" block of the text reports.
-pub fn write_errors(errors: &[ErrorEntry], out: &mut dyn Write) -> io::Result<()> {
+pub fn write_errors(
+    errors: &[ErrorEntry],
+    look: terminal::Look,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if errors.is_empty() {
         return Ok(());
     }
     writeln!(out)?;
-    writeln!(out, "Could not read ({}):", errors.len())?;
+    let title = format!("Could not read ({}):", errors.len());
+    writeln!(out, "{}", look.paint(terminal::Tone::Bad, &title))?;
     for e in errors {
         writeln!(
             out,

@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use super::sanitize::sanitize;
+use super::terminal::{columns, cut, fit_widths, Look, Tone};
 use super::View;
 use crate::event::{format_time, Event};
 use crate::scan::EventList;
@@ -67,37 +68,148 @@ const HEADER: [&str; 9] = [
     "FILTERS",
 ];
 
+/// Columns that may be left out to fit a terminal, the first to go first:
+/// the source IP, the filters, then the account and region (a column with
+/// one value in every row goes before any other, its value said above the
+/// table). Time, event, actor, groups and result stay.
+const DROP_ORDER: [usize; 4] = [5, 8, 2, 1];
+
+/// Columns that are never cut: the time, the account (a cut account ID is
+/// no ID) and the event name.
+const WHOLE: [usize; 3] = [0, 1, 3];
+
 /// The events as a table: one pass for the column widths, one for the
 /// rows, so no more than one row is held (the list may have spilled).
+///
+/// On a terminal ([`Look::width`]) a table wider than it is fitted: a
+/// column with the same value in every row is left out and its value said
+/// above the table, then the widest columns give way (cells cut with `…`),
+/// then whole columns are left out in [`DROP_ORDER`]; a line says what was
+/// left out and that `--wide` shows everything. Piped output keeps every
+/// cell whole.
 fn table(
     out: &mut dyn Write,
     view: &View<'_>,
     events: &EventList,
     with_filters: bool,
 ) -> io::Result<()> {
+    let look = view.look;
     let header = &HEADER[..if with_filters { 9 } else { 8 }];
-    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let mut width: Vec<usize> = header.iter().map(|h| columns(h)).collect();
+    // The value of a column when every row has the same one.
+    let mut same: Vec<Option<String>> = vec![None; header.len()];
+    let mut varies = vec![false; header.len()];
     for e in events.iter() {
-        for (w, c) in width.iter_mut().zip(row(&*e?, view, with_filters)) {
-            *w = (*w).max(c.chars().count());
+        let r = row(&*e?, view, with_filters);
+        for (i, c) in r.into_iter().enumerate() {
+            width[i] = width[i].max(columns(&c));
+            match &same[i] {
+                None if !varies[i] => same[i] = Some(c),
+                Some(v) if *v != c => {
+                    varies[i] = true;
+                    same[i] = None;
+                }
+                _ => {}
+            }
         }
     }
-    let line = |out: &mut dyn Write, cells: &[&str]| -> io::Result<()> {
+    let mut keep = vec![true; header.len()];
+    let mut said = Vec::new();
+    let mut dropped = Vec::new();
+    if let Some(total) = look.width() {
+        let used = |width: &[usize], keep: &[bool]| {
+            let k: Vec<usize> = width
+                .iter()
+                .zip(keep)
+                .filter(|(_, k)| **k)
+                .map(|(w, _)| *w)
+                .collect();
+            k.iter().sum::<usize>() + 2 * k.len().saturating_sub(1)
+        };
+        if used(&width, &keep) > total {
+            for &i in DROP_ORDER.iter().rev().filter(|&&i| i < header.len()) {
+                if let Some(v) = &same[i] {
+                    keep[i] = false;
+                    said.push(format!("{} {v}", header[i].to_lowercase()));
+                }
+            }
+        }
+        let floor_of = |i: usize| {
+            if WHOLE.contains(&i) {
+                width[i]
+            } else {
+                columns(header[i]).max(8).min(width[i])
+            }
+        };
+        for &i in DROP_ORDER.iter().filter(|&&i| i < header.len()) {
+            let floors: usize = (0..header.len())
+                .filter(|&j| keep[j])
+                .map(|j| floor_of(j) + 2)
+                .sum::<usize>()
+                .saturating_sub(2);
+            if floors <= total {
+                break;
+            }
+            if keep[i] {
+                keep[i] = false;
+                dropped.push(header[i].to_lowercase());
+            }
+        }
+        let kept: Vec<usize> = (0..header.len()).filter(|&j| keep[j]).collect();
+        let natural: Vec<usize> = kept.iter().map(|&j| width[j]).collect();
+        let mut floor: Vec<usize> = kept.iter().map(|&j| floor_of(j)).collect();
+        if floor.iter().sum::<usize>() + 2 * kept.len().saturating_sub(1) > total {
+            // Nothing left to leave out: the columns that may be cut go
+            // below their headers' width rather than wrap every row.
+            for (f, &j) in floor.iter_mut().zip(&kept) {
+                if !WHOLE.contains(&j) {
+                    *f = (*f).min(4);
+                }
+            }
+        }
+        for (&j, w) in kept.iter().zip(fit_widths(&natural, &floor, 2, total)) {
+            width[j] = w;
+        }
+    }
+    if !said.is_empty() {
+        writeln!(out, "  (in every row: {})", said.join(", "))?;
+    }
+    if !dropped.is_empty() {
+        writeln!(
+            out,
+            "  (left out to fit the terminal: {}; --wide shows every column)",
+            dropped.join(", ")
+        )?;
+    }
+    let line = |out: &mut dyn Write,
+                cells: &[&str],
+                tone: &dyn Fn(usize, &str) -> Option<Tone>|
+     -> io::Result<()> {
         let mut s = String::new();
-        for (i, (c, w)) in cells.iter().zip(&width).enumerate() {
-            s.push_str(c);
-            if i + 1 < cells.len() {
+        let shown: Vec<usize> = (0..cells.len()).filter(|&i| keep[i]).collect();
+        for (n, &i) in shown.iter().enumerate() {
+            let c = cut(cells[i], width[i]);
+            match tone(i, &c) {
+                Some(t) => s.push_str(&look.paint(t, &c)),
+                None => s.push_str(&c),
+            }
+            if n + 1 < shown.len() {
                 // Padded by hand: a format width is at most 65,535.
-                let pad = w.saturating_sub(c.chars().count()) + 2;
+                let pad = width[i].saturating_sub(columns(&c)) + 2;
                 s.extend(std::iter::repeat_n(' ', pad));
             }
         }
         writeln!(out, "{}", s.trim_end())
     };
-    line(out, header)?;
+    line(out, header, &|_, _| Some(Tone::Strong))?;
     for e in events.iter() {
         let r = row(&*e?, view, with_filters);
-        line(out, &r.iter().map(String::as_str).collect::<Vec<_>>())?;
+        // A refused or DryRun call in its result column.
+        line(
+            out,
+            &r.iter().map(String::as_str).collect::<Vec<_>>(),
+            &|i, c| (i == 7 && c != "OK").then_some(Tone::Bad),
+        )?;
     }
     Ok(())
 }
@@ -119,22 +231,27 @@ pub(super) fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     writeln!(out)?;
-    writeln!(
-        out,
+    let matched = format!(
         "Events the filter{} match{}: {}",
         if several { "s" } else { "" },
         if several { "" } else { "es" },
         t.events.len()
-    )?;
+    );
+    writeln!(out, "{}", view.look.paint(Tone::Strong, &matched))?;
     if !t.events.is_empty() {
         table(out, view, &t.events, several)?;
     }
     writeln!(out)?;
-    writeln!(
-        out,
+    let blind = format!(
         "Blind spots (security-group changes no filter matches): {}",
         t.blind_spots.len()
-    )?;
+    );
+    let tone = if t.blind_spots.is_empty() {
+        Tone::Strong
+    } else {
+        Tone::Warn
+    };
+    writeln!(out, "{}", view.look.paint(tone, &blind))?;
     if !t.blind_spots.is_empty() {
         table(out, view, &t.blind_spots, false)?;
         let mut seen: std::collections::BTreeMap<String, &str> = Default::default();
@@ -151,7 +268,7 @@ pub(super) fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     writeln!(out)?;
-    writeln!(out, "Summary")?;
+    writeln!(out, "{}", view.look.paint(Tone::Strong, "Summary"))?;
     let skipped: Vec<String> = s
         .objects_skipped_by_reason
         .iter()
@@ -232,12 +349,12 @@ pub(super) fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
-    write_scope(view.scope, out)?;
-    super::write_errors(view.errors(), out)
+    write_scope(view.scope, view.look, out)?;
+    super::write_errors(view.errors(), view.look, out)
 }
 
 /// The scope lines shared by the scan and audit text reports.
-pub(crate) fn write_scope(scope: &Scope, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write_scope(scope: &Scope, look: Look, out: &mut dyn Write) -> io::Result<()> {
     let span = scope
         .log_span
         .as_ref()
@@ -257,7 +374,8 @@ pub(crate) fn write_scope(scope: &Scope, out: &mut dyn Write) -> io::Result<()> 
         for g in &st.gaps {
             writeln!(
                 out,
-                "  gap: no object from {} {} between {} and {}",
+                "  {} no object from {} {} between {} and {}",
+                look.paint(Tone::Warn, "gap:"),
                 sanitize(st.account.as_deref().unwrap_or("?")),
                 sanitize(st.region.as_deref().unwrap_or("?")),
                 g.from,
@@ -266,7 +384,12 @@ pub(crate) fn write_scope(scope: &Scope, out: &mut dyn Write) -> io::Result<()> 
         }
     }
     for w in &scope.warnings {
-        writeln!(out, "  warning: {}", sanitize(w))?;
+        writeln!(
+            out,
+            "  {} {}",
+            look.paint(Tone::Warn, "warning:"),
+            sanitize(w)
+        )?;
     }
     Ok(())
 }
