@@ -324,6 +324,29 @@ fn a_modified_object_is_a_hash_mismatch() {
     assert_eq!(not_valid(&v, "digests"), map(&[]));
 }
 
+/// An object that is there but cannot be read (a byte appended after its
+/// gzip member) is unverifiable, named with its digest: not also "missing",
+/// which would say it was deleted.
+#[test]
+fn an_unreadable_object_is_unverifiable_not_missing() {
+    let b = five();
+    let key = &b.logs[1][0];
+    let mut bytes = std::fs::read(b.path(key)).unwrap();
+    bytes.push(b'x');
+    std::fs::write(b.path(key), bytes).unwrap();
+    let (v, code) = verify(&b, &[]);
+    assert_eq!(code, 3);
+    assert_eq!(not_valid(&v, "objects"), map(&[(key, "unverifiable")]));
+    let o = v["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["status"] == "unverifiable")
+        .unwrap();
+    assert!(o["reason"].as_str().unwrap().contains("trailing"), "{o}");
+    assert!(o["digest"].as_str().unwrap().ends_with(".json.gz"), "{o}");
+}
+
 #[test]
 fn a_deleted_object_is_missing_at_its_signed_location() {
     let b = five();

@@ -529,7 +529,17 @@ pub fn verify(input: VerifyInput<'_>) -> IntegrityReport {
         };
         let here = locator.here(&log.location);
         match (&log.sha256, here) {
-            (Err(e), _) => r.reason = Some(format!("could not be read: {e}")),
+            (Err(e), here) => {
+                r.reason = Some(format!("could not be read: {e}"));
+                // Present, if unreadable: the digest that lists it must
+                // not also call it missing.
+                if let Some(here) = here {
+                    if let Some((d, _, _)) = listed.get(&here).and_then(|e| e.first()) {
+                        r.digest = Some(judged[*d].shown.clone());
+                        found.insert(here);
+                    }
+                }
+            }
             (Ok(_), None) => {
                 r.reason = Some(
                     "its path has no AWSLogs/ folder, so it cannot be matched to a digest"
