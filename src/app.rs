@@ -52,7 +52,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
             Ok(Exit::Clean)
         }
         Command::Synth(args) => run_synth(args),
-        Command::Presets(args) => run_presets(args),
+        Command::Presets(args) => run_presets(args, look),
         Command::TestPattern(args) => run_test_pattern(args),
     }
 }
@@ -719,7 +719,7 @@ fn run_verify(args: VerifyArgs, look: Look) -> Result<Exit> {
     Ok(verdict.max(reading))
 }
 
-fn run_presets(args: PresetsArgs) -> Result<Exit> {
+fn run_presets(args: PresetsArgs, look: Look) -> Result<Exit> {
     let chosen = presets::search(&args.names);
     if chosen.is_empty() {
         bail!(
@@ -727,7 +727,10 @@ fn run_presets(args: PresetsArgs) -> Result<Exit> {
             args.names.join(" or ")
         );
     }
-    with_stdout(|out| report::presets::write(args.format, &chosen, out))?;
+    let look = text_look(args.format == report::ListFormat::Text, look);
+    with_text_stdout(look, |out| {
+        report::presets::write(args.format, &chosen, out)
+    })?;
     Ok(Exit::Clean)
 }
 

@@ -139,6 +139,9 @@ fn text_reports_fit_a_terminal_and_keep_full_rows_when_piped() {
         let a = on_terminal(&format!("COLUMNS={cols} TERM=xterm"), &audit);
         assert!(a.contains("Verdict:"), "{a}");
         assert!(widest(&a) <= cols, "{cols}:\n{a}");
+        let p = on_terminal(&format!("COLUMNS={cols}"), &["presets"]);
+        assert!(p.contains("security-group-changes"), "{p}");
+        assert!(widest(&p) <= cols, "{cols}:\n{p}");
     }
     // At 80 columns the table leaves out what every row repeats, and says so.
     let narrow = on_terminal("COLUMNS=80", &["scan", "-q", s]);
