@@ -36,7 +36,9 @@ pub(super) fn read(data: Vec<u8>) -> Result<Vec<Listed>, String> {
 }
 
 fn rows(data: Bytes) -> Result<Vec<Listed>, String> {
+    let len = data.len() as u64;
     let reader = SerializedFileReader::new(data).map_err(|e| format!("not Parquet ({e})"))?;
+    chunks_inside(reader.metadata(), len)?;
     let schema = reader.metadata().file_metadata().schema();
     let wanted = [KEY, SIZE, IS_LATEST, IS_DELETE_MARKER];
     let fields: Vec<_> = schema
@@ -86,6 +88,30 @@ fn rows(data: Bytes) -> Result<Vec<Listed>, String> {
         }
     }
     Ok(out)
+}
+
+/// Every column chunk the footer describes lies inside the file: the
+/// reader asserts (panics) on a negative offset or size rather than
+/// returning an error, so that is checked first (found by fuzzing).
+fn chunks_inside(meta: &parquet::file::metadata::ParquetMetaData, len: u64) -> Result<(), String> {
+    for (g, group) in meta.row_groups().iter().enumerate() {
+        for (c, col) in group.columns().iter().enumerate() {
+            let start = col
+                .dictionary_page_offset()
+                .unwrap_or(col.data_page_offset());
+            let end = u64::try_from(start)
+                .ok()
+                .zip(u64::try_from(col.compressed_size()).ok())
+                .and_then(|(s, n)| s.checked_add(n));
+            if end.is_none_or(|e| e > len) {
+                return Err(format!(
+                    "row group {g}, column {c}: its chunk ({start} + {} bytes) is not inside the file ({len} bytes)",
+                    col.compressed_size()
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A size column's value, whatever integer type the file gives it.
@@ -147,6 +173,18 @@ mod tests {
         for cut in [0, 4, whole.len() / 2, whole.len() - 9, whole.len() - 1] {
             assert!(read(whole[..cut].to_vec()).is_err(), "cut at {cut}");
         }
+    }
+
+    /// fuzz/artifacts: a footer whose column chunk starts at a negative
+    /// offset, which the reader asserts on.
+    #[test]
+    fn a_chunk_outside_the_file_is_an_error() {
+        let p = format!(
+            "{}/testdata/inventory/bad-chunk-offset.parquet",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let e = read(std::fs::read(p).unwrap()).unwrap_err();
+        assert!(e.contains("not inside the file"), "{e}");
     }
 
     #[test]
