@@ -9,6 +9,14 @@ use clap::Parser;
 use ctreplay::cli::exit::Exit;
 
 fn main() -> ExitCode {
+    // A panic the Parquet inventory reader's guard catches is reported as
+    // that file's error: its message would only interrupt the output.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !ctreplay::source::inventory::in_guarded_read() {
+            default_hook(info);
+        }
+    }));
     let cli = match ctreplay::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -17,6 +17,8 @@
 
 use std::io::Read;
 
+pub use super::inventory_parquet::in_guarded_read;
+
 use chrono::{DateTime, Utc};
 use flate2::read::MultiGzDecoder;
 use serde::Deserialize;
@@ -162,7 +164,13 @@ fn read_csv(c: Columns, gz: &[u8]) -> Result<Vec<Listed>, String> {
         if fields.len() < c.count.min(c.key + 1) {
             return Err(format!("line {}: {} fields", n + 1, fields.len()));
         }
-        let flag = |i: Option<usize>| i.and_then(|i| fields.get(i)).map(|v| v == "true");
+        // "true" or "false"; empty or anything else is not known, and an
+        // object not known to be old or deleted is read (as Parquet's null).
+        let flag = |i: Option<usize>| match i.and_then(|i| fields.get(i)).map(String::as_str) {
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            _ => None,
+        };
         if flag(c.is_delete_marker) == Some(true) || flag(c.is_latest) == Some(false) {
             continue;
         }

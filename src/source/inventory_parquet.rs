@@ -8,10 +8,16 @@
 //! it). The manifest and the CSV format are [`super::inventory`]'s.
 //!
 //! A file is the user's own inventory, not log content, but it is still
-//! read as untrusted: every failure is an error naming what is wrong, and
-//! a panic inside the reader on a malformed file is caught and reported
-//! the same way rather than ending the scan.
+//! read as untrusted: every failure is an error naming what is wrong. What
+//! the crate would not survive is checked before it reads: the schema's
+//! nesting ([`super::parquet_footer`]: its recursion would overflow the
+//! stack) and the column chunks' bounds (it asserts on them); a panic left
+//! inside it on a malformed file is caught and reported as an error. Memory
+//! is the file's rows (keys of at most 1,024 bytes, S3's limit) plus what
+//! the crate allocates for a page, which a page header declares (up to
+//! 2 GiB); the CSV reader's is up to 16 GiB of inflated text.
 
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use bytes::Bytes;
@@ -21,21 +27,41 @@ use parquet::schema::types::Type;
 
 use super::inventory::Listed;
 
+/// S3's longest object key, in bytes
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html>):
+/// a longer one is not an inventory's, and bounds what a row can hold.
+const MAX_KEY: usize = 1024;
+
 /// The columns read, by the names S3 Inventory gives them.
 const KEY: &str = "key";
 const SIZE: &str = "size";
 const IS_LATEST: &str = "is_latest";
 const IS_DELETE_MARKER: &str = "is_delete_marker";
 
+thread_local! {
+    /// Set while this thread is inside the guarded read.
+    static GUARDED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the current thread is inside the Parquet reader's guard: a
+/// panic hook can leave its message out, the panic being caught and
+/// reported as the file's error (the binary's hook, and the fuzz target's,
+/// which would otherwise abort on it).
+pub fn in_guarded_read() -> bool {
+    GUARDED.with(Cell::get)
+}
+
 /// The current objects of one Parquet data file (delete markers and
 /// noncurrent versions left out).
 pub(super) fn read(data: Vec<u8>) -> Result<Vec<Listed>, String> {
-    catch_unwind(AssertUnwindSafe(|| rows(Bytes::from(data)))).unwrap_or_else(|_| {
-        Err("not a readable Parquet file (the reader gave up on it)".to_owned())
-    })
+    GUARDED.with(|g| g.set(true));
+    let got = catch_unwind(AssertUnwindSafe(|| rows(Bytes::from(data))));
+    GUARDED.with(|g| g.set(false));
+    got.unwrap_or_else(|_| Err("not a readable Parquet file (the reader gave up on it)".to_owned()))
 }
 
 fn rows(data: Bytes) -> Result<Vec<Listed>, String> {
+    super::parquet_footer::check(&data)?;
     let len = data.len() as u64;
     let reader = SerializedFileReader::new(data).map_err(|e| format!("not Parquet ({e})"))?;
     chunks_inside(reader.metadata(), len)?;
@@ -83,6 +109,13 @@ fn rows(data: Bytes) -> Result<Vec<Listed>, String> {
             }
         }
         let key = key.ok_or_else(|| format!("row {}: no key", n + 1))?;
+        if key.len() > MAX_KEY {
+            return Err(format!(
+                "row {}: a key of {} bytes (S3 keys are at most {MAX_KEY})",
+                n + 1,
+                key.len()
+            ));
+        }
         if current {
             out.push(Listed { key, size });
         }
@@ -185,6 +218,41 @@ mod tests {
         );
         let e = read(std::fs::read(p).unwrap()).unwrap_err();
         assert!(e.contains("not inside the file"), "{e}");
+    }
+
+    /// A schema nested 2,000 groups deep (16 KB, written by a reviewer's
+    /// script): the crate's recursion would overflow a worker's stack,
+    /// which aborts; it is refused before.
+    #[test]
+    fn a_deeply_nested_schema_is_refused_not_a_stack_overflow() {
+        let p = format!(
+            "{}/testdata/inventory/deep-schema.parquet",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let data = std::fs::read(p).unwrap();
+        // On a thread with a small stack, as a tokio worker's.
+        let e = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || read(data))
+            .unwrap()
+            .join()
+            .unwrap()
+            .unwrap_err();
+        assert!(e.contains("nests more than 32 levels"), "{e}");
+    }
+
+    /// fuzz/artifacts: a dictionary-encoded page with no dictionary page,
+    /// on which the crate panics inside its decoder; the guard makes it
+    /// the file's error.
+    #[test]
+    fn a_panic_inside_the_reader_is_the_files_error() {
+        let p = format!(
+            "{}/testdata/inventory/no-dictionary.parquet",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let e = read(std::fs::read(p).unwrap()).unwrap_err();
+        assert!(e.contains("gave up"), "{e}");
+        assert!(!in_guarded_read());
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod inventory_parquet;
 pub mod keys;
 pub mod local;
 pub mod memory;
+mod parquet_footer;
 pub mod s3;
 
 use std::collections::BTreeMap;
