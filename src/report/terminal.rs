@@ -117,22 +117,56 @@ pub(crate) fn fit_widths(
     w
 }
 
-/// `s` cut to `width` columns, the cut marked with `…`.
+/// `s` cut to `width` columns, the cut marked with `…`. Measured with
+/// [`columns`] as a whole, the one measure the tables are laid out with
+/// (a character's own width and its width in a sequence differ for emoji
+/// with a presentation selector, or ligatures): the longest prefix that
+/// fits is found by halving, then checked.
 pub(crate) fn cut(s: &str, width: usize) -> Cow<'_, str> {
     if columns(s) <= width {
         return Cow::Borrowed(s);
     }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if used + w + 1 > width {
-            break;
+    let ends: Vec<usize> = s.char_indices().map(|(i, _)| i).skip(1).collect();
+    let fits = |k: usize| k == 0 || columns(&s[..ends[k - 1]]) < width;
+    // The largest k (characters kept) whose prefix leaves a column for
+    // the marker.
+    let (mut lo, mut hi) = (0, ends.len());
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if fits(mid) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
         }
-        out.push(c);
-        used += w;
     }
-    out.push('…');
+    // Widths are not always monotonic in the prefix: step back until the
+    // chosen one fits.
+    while !fits(lo) {
+        lo -= 1;
+    }
+    let kept = if lo == 0 { "" } else { &s[..ends[lo - 1]] };
+    Cow::Owned(format!("{kept}…"))
+}
+
+/// `s` without the colour codes [`Look::paint`] writes (`ESC [ ... m`).
+fn strip_colours(s: &str) -> Cow<'_, str> {
+    if !s.contains('\u{1b}') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('\u{1b}') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        rest = match after
+            .strip_prefix('[')
+            .and_then(|a| a.find('m').map(|m| &a[m + 1..]))
+        {
+            Some(r) => r,
+            None => after,
+        };
+    }
+    out.push_str(rest);
     Cow::Owned(out)
 }
 
@@ -162,17 +196,20 @@ impl<W: Write> Wrap<W> {
             Some(b) => (b, "\n"),
             None => (&*text, ""),
         };
-        if textwrap::core::display_width(body) <= self.width {
+        if columns(&strip_colours(body)) <= self.width {
             self.inner.write_all(self.line.as_slice())?;
         } else {
             let lead = &body[..body.len() - body.trim_start_matches(' ').len()];
             let more = format!("{lead}    ");
             // Timestamps, ARNs and names hold hyphens: lines break at
             // spaces only (a word longer than the line is still cut).
+            // A word longer than the line (an S3 key, an ARN) is left
+            // whole on a line of its own, for copying.
             let opts = textwrap::Options::new(self.width)
                 .initial_indent(lead)
                 .subsequent_indent(&more)
-                .word_splitter(textwrap::WordSplitter::NoHyphenation);
+                .word_splitter(textwrap::WordSplitter::NoHyphenation)
+                .break_words(false);
             let lines = textwrap::wrap(body.trim_start_matches(' '), opts);
             for (i, l) in lines.iter().enumerate() {
                 if i > 0 {
@@ -241,6 +278,12 @@ mod tests {
         assert_eq!(cut("short", 8), "short");
         // Each of these takes two columns: three fit in 7 with the marker.
         assert_eq!(cut("日本語テキスト", 7), "日本語…");
+        // A heart with its emoji selector takes two columns as a pair,
+        // one alone: the cut is measured on what is printed.
+        let hearts = "\u{2764}\u{fe0f}".repeat(10);
+        let c = cut(&hearts, 8);
+        assert!(columns(&c) <= 8, "{c} is {} columns", columns(&c));
+        assert_eq!(cut("abc", 1), "…");
     }
 
     #[test]
@@ -254,6 +297,16 @@ mod tests {
             "short line\n  gap: one two three four five\n      sixty-seven eight nine\nend"
         );
         assert!(out.lines().all(|l| columns(l) <= 40));
+    }
+
+    #[test]
+    fn long_words_stay_whole_and_colours_do_not_count() {
+        let key = format!("  {}", "k".repeat(60));
+        let mut w = Wrap::new(Vec::new(), 40);
+        w.write_all(format!("see {key}\n").as_bytes()).unwrap();
+        let out = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        assert!(out.contains(&"k".repeat(60)), "{out}");
+        assert_eq!(strip_colours("\u{1b}[1m\u{1b}[31mFAIL\u{1b}[0m!"), "FAIL!");
     }
 
     #[test]

@@ -130,6 +130,7 @@ fn table(
             for &i in DROP_ORDER.iter().rev().filter(|&&i| i < header.len()) {
                 if let Some(v) = &same[i] {
                     keep[i] = false;
+                    let v = if v.is_empty() { "(none)" } else { v };
                     said.push(format!("{} {v}", header[i].to_lowercase()));
                 }
             }
@@ -160,10 +161,11 @@ fn table(
         let mut floor: Vec<usize> = kept.iter().map(|&j| floor_of(j)).collect();
         if floor.iter().sum::<usize>() + 2 * kept.len().saturating_sub(1) > total {
             // Nothing left to leave out: the columns that may be cut go
-            // below their headers' width rather than wrap every row.
+            // below their headers' width (to six: fits 80 columns), not
+            // further; narrower terminals wrap the rows.
             for (f, &j) in floor.iter_mut().zip(&kept) {
                 if !WHOLE.contains(&j) {
-                    *f = (*f).min(4);
+                    *f = (*f).min(6);
                 }
             }
         }
