@@ -58,3 +58,13 @@ table = pa.table(cols, schema=schema)
 # zstd: a codec ctreplay is not built with, which it must name, not misread.
 for codec in ["snappy", "gzip", "zstd"]:
     pq.write_table(table, f"{out}/inventory-{codec}.parquet", compression=codec, row_group_size=2)
+
+# One 1,000-byte key repeated 100,000 times: a few KB of dictionary and
+# run-length indices standing for 100 MB of keys (the reader refuses it).
+key = base + "k" * (1000 - len(base))
+n = 100_000
+bomb = pa.table({"bucket": ["trail"] * n, "key": [key] * n}, schema=pa.schema([
+    pa.field("bucket", pa.string(), nullable=False),
+    pa.field("key", pa.string(), nullable=False),
+]))
+pq.write_table(bomb, f"{out}/repeated-key.parquet", compression="snappy", use_dictionary=True)

@@ -13,9 +13,10 @@
 //! nesting ([`super::parquet_footer`]: its recursion would overflow the
 //! stack) and the column chunks' bounds (it asserts on them); a panic left
 //! inside it on a malformed file is caught and reported as an error. Memory
-//! is the file's rows (keys of at most 1,024 bytes, S3's limit) plus what
-//! the crate allocates for a page, which a page header declares (up to
-//! 2 GiB); the CSV reader's is up to 16 GiB of inflated text.
+//! is the file's rows (keys of at most 1,024 bytes, S3's limit, and at most
+//! [`KEYS_PER_BYTE`] times the file's size in all) plus what the crate
+//! allocates for a page, which a page header declares (up to 2 GiB); the
+//! CSV reader's is up to 16 GiB of inflated text.
 
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -31,6 +32,11 @@ use super::inventory::Listed;
 /// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html>):
 /// a longer one is not an inventory's, and bounds what a row can hold.
 const MAX_KEY: usize = 1024;
+
+/// How many bytes of keys a file may list for each of its own bytes (at
+/// least 64 MiB in all): compression of the keys' shared prefixes gives a
+/// few times; far more is a repeated dictionary value, not an inventory.
+const KEYS_PER_BYTE: usize = 100;
 
 /// The columns read, by the names S3 Inventory gives them.
 const KEY: &str = "key";
@@ -80,6 +86,11 @@ fn rows(data: Bytes) -> Result<Vec<Listed>, String> {
         .with_fields(fields)
         .build()
         .map_err(|e| format!("its schema cannot be read ({e})"))?;
+    // A dictionary-encoded column can repeat one value millions of times
+    // from a few kilobytes; an inventory's keys are each different, so
+    // their bytes stay within a small multiple of the file's.
+    let most = (len as usize).saturating_mul(KEYS_PER_BYTE).max(64 << 20);
+    let mut listed_bytes = 0usize;
     let mut out = Vec::new();
     let iter = reader
         .get_row_iter(Some(projection))
@@ -109,6 +120,12 @@ fn rows(data: Bytes) -> Result<Vec<Listed>, String> {
             }
         }
         let key = key.ok_or_else(|| format!("row {}: no key", n + 1))?;
+        listed_bytes += key.len();
+        if listed_bytes > most {
+            return Err(format!(
+                "its rows hold more than {most} bytes of keys, over {KEYS_PER_BYTE} times the file's {len} bytes: not an inventory's (S3 keys are unique, so its dictionary cannot repeat them)"
+            ));
+        }
         if key.len() > MAX_KEY {
             return Err(format!(
                 "row {}: a key of {} bytes (S3 keys are at most {MAX_KEY})",
@@ -165,8 +182,12 @@ mod tests {
     /// testdata/inventory/ was written by pyarrow (scripts/parquet-inventory.py)
     /// with S3's documented Parquet inventory schema, two rows a row group.
     fn fixture(codec: &str) -> Vec<u8> {
+        fixture_named(&format!("inventory-{codec}"))
+    }
+
+    fn fixture_named(name: &str) -> Vec<u8> {
         let p = format!(
-            "{}/testdata/inventory/inventory-{codec}.parquet",
+            "{}/testdata/inventory/{name}.parquet",
             env!("CARGO_MANIFEST_DIR")
         );
         std::fs::read(p).unwrap()
@@ -212,11 +233,7 @@ mod tests {
     /// offset, which the reader asserts on.
     #[test]
     fn a_chunk_outside_the_file_is_an_error() {
-        let p = format!(
-            "{}/testdata/inventory/bad-chunk-offset.parquet",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let e = read(std::fs::read(p).unwrap()).unwrap_err();
+        let e = read(fixture_named("bad-chunk-offset")).unwrap_err();
         assert!(e.contains("not inside the file"), "{e}");
     }
 
@@ -225,11 +242,7 @@ mod tests {
     /// which aborts; it is refused before.
     #[test]
     fn a_deeply_nested_schema_is_refused_not_a_stack_overflow() {
-        let p = format!(
-            "{}/testdata/inventory/deep-schema.parquet",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let data = std::fs::read(p).unwrap();
+        let data = fixture_named("deep-schema");
         // On a thread with a small stack, as a tokio worker's.
         let e = std::thread::Builder::new()
             .stack_size(256 << 10)
@@ -246,13 +259,17 @@ mod tests {
     /// the file's error.
     #[test]
     fn a_panic_inside_the_reader_is_the_files_error() {
-        let p = format!(
-            "{}/testdata/inventory/no-dictionary.parquet",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let e = read(std::fs::read(p).unwrap()).unwrap_err();
+        let e = read(fixture_named("no-dictionary")).unwrap_err();
         assert!(e.contains("gave up"), "{e}");
         assert!(!in_guarded_read());
+    }
+
+    /// One 1,000-byte key repeated 100,000 times in 13 KB (pyarrow's
+    /// dictionary): refused at 64 MiB of keys, not read to 100 MB.
+    #[test]
+    fn a_repeated_dictionary_key_is_refused() {
+        let e = read(fixture_named("repeated-key")).unwrap_err();
+        assert!(e.contains("bytes of keys"), "{e}");
     }
 
     #[test]
