@@ -19,6 +19,21 @@ fn relative_and_epoch_times_resolve_to_absolute_ones_in_the_query() {
     assert!(since.ends_with('Z') && since.len() == 20, "{since}");
     // 500 weeks back: the sample's 2023 events are in range.
     assert_eq!(v["summary"]["matched"], 8);
+    // The text report says the range it used, absolute and in UTC.
+    let text = ctreplay(&[
+        "scan",
+        "-q",
+        "--since",
+        "1700000000",
+        sample.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(
+            "range: eventTime from 2023-11-14T22:13:20Z (inclusive) to the last record, UTC"
+        ),
+        "{text}"
+    );
 }
 
 #[test]

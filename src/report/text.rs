@@ -363,6 +363,18 @@ pub(crate) fn write_scope(scope: &Scope, look: Look, out: &mut dyn Write) -> io:
         .map_or("no records in the query's range".into(), |s| {
             format!("events {} to {}", s.from, s.to)
         });
+    let q = &scope.query;
+    if q.since.is_some() || q.until.is_some() {
+        // Resolved once (a relative --since is a time before the run's
+        // start), in UTC: the range a replay or a shard must reuse.
+        let since = q.since.as_deref().map_or("the first record".into(), |t| {
+            format!("{} (inclusive)", sanitize(t))
+        });
+        let until = q.until.as_deref().map_or("the last record".into(), |t| {
+            format!("{} (exclusive)", sanitize(t))
+        });
+        writeln!(out, "  range: eventTime from {since} to {until}, UTC")?;
+    }
     writeln!(
         out,
         "  scope: {} log object(s), {} record(s) read from {}; accounts {}; regions {}; {span}",
