@@ -127,6 +127,26 @@ impl Reader<'_> {
         Ok((b & 0x0f, count))
     }
 
+    /// A list's, set's or map's element count, when the footer can hold
+    /// it: every element takes a byte at least, so a larger count is
+    /// malformed (and would loop for as long as it says).
+    fn counted(&self, count: u64) -> Result<u64, &'static str> {
+        if count > (self.buf.len() - self.at) as u64 {
+            return Err("a count beyond the footer");
+        }
+        Ok(count)
+    }
+
+    /// Skip one element of a list, set or map: a boolean there is a byte
+    /// (in a struct field, the type alone says it).
+    fn skip_element(&mut self, kind: u8, depth: usize) -> Result<(), &'static str> {
+        if kind == BOOL_TRUE || kind == BOOL_FALSE {
+            self.skip_bytes(1)
+        } else {
+            self.skip(kind, depth + 1)
+        }
+    }
+
     /// Skip one value of type `kind`.
     fn skip(&mut self, kind: u8, depth: usize) -> Result<(), &'static str> {
         if depth > MAX_SKIP_DEPTH {
@@ -147,13 +167,14 @@ impl Reader<'_> {
             }
             MAP => {
                 let count = self.varint()?;
+                let count = self.counted(count)?;
                 if count == 0 {
                     return Ok(());
                 }
                 let kv = self.byte()?;
                 for _ in 0..count {
-                    self.skip(kv >> 4, depth + 1)?;
-                    self.skip(kv & 0x0f, depth + 1)?;
+                    self.skip_element(kv >> 4, depth)?;
+                    self.skip_element(kv & 0x0f, depth)?;
                 }
                 Ok(())
             }
@@ -170,13 +191,8 @@ impl Reader<'_> {
     }
 
     fn skip_elements(&mut self, elem: u8, count: u64, depth: usize) -> Result<(), &'static str> {
-        for _ in 0..count {
-            // In a list, a boolean is one byte.
-            if elem == BOOL_TRUE || elem == BOOL_FALSE {
-                self.skip_bytes(1)?;
-            } else {
-                self.skip(elem, depth + 1)?;
-            }
+        for _ in 0..self.counted(count)? {
+            self.skip_element(elem, depth)?;
         }
         Ok(())
     }
@@ -197,6 +213,7 @@ fn schema_depth(r: &mut Reader<'_>) -> Result<usize, &'static str> {
         if elem != STRUCT {
             return Err("a schema that is not a list of elements");
         }
+        let count = r.counted(count)?;
         // Children still to come at each open level.
         let mut open: Vec<u64> = Vec::new();
         let mut deepest = 0;
@@ -278,6 +295,27 @@ mod tests {
         assert!(check(&nested(MAX_DEPTH)).is_ok());
         let e = check(&nested(5000)).unwrap_err();
         assert!(e.contains("nests more than 32 levels"), "{e}");
+    }
+
+    /// Found by fuzzing: a map claiming 2^62 boolean pairs in a few bytes
+    /// looped (booleans took no bytes); counts beyond the footer are
+    /// errors, and an element always takes a byte.
+    #[test]
+    fn a_count_beyond_the_footer_is_an_error_not_a_loop() {
+        // Field 1 (delta 1) a map (11) of 2^62 entries, bool to bool.
+        let mut footer = vec![0x1b];
+        let mut n: u64 = 1 << 62;
+        while n >= 0x80 {
+            footer.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        footer.push(n as u8);
+        footer.extend([0x11, 0]);
+        let mut file = b"PAR1".to_vec();
+        file.extend(&footer);
+        file.extend((footer.len() as u32).to_le_bytes());
+        file.extend(b"PAR1");
+        assert!(check(&file).unwrap_err().contains("count beyond"));
     }
 
     #[test]
