@@ -492,6 +492,11 @@ fn a_failed_listing_and_a_missing_profile_are_named() {
         "{err}"
     );
     assert!(err.contains("HTTP 404"), "{err}");
+    // Where the request went: the endpoint and the region.
+    assert!(
+        err.contains(&format!("(endpoint {}, region ", proxy.url)),
+        "{err}"
+    );
     assert!(!err.contains("unhandled error"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(out.stdout.is_empty(), "no report for a listing that failed");
@@ -519,4 +524,16 @@ fn a_failed_listing_and_a_missing_profile_are_named() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("The config profile (nosuch) could not be found"));
+    // The same profile named by AWS_PROFILE.
+    let out = Command::cargo_bin("ctreplay")
+        .unwrap()
+        .args(["scan", "-q", &format!("s3://{bucket}/")])
+        .env("AWS_PROFILE", "nosuch")
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("The config profile (nosuch), named by AWS_PROFILE, could not be found"));
 }

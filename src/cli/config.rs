@@ -98,12 +98,18 @@ pub fn selection(input: &Input) -> Result<Selection, ConfigError> {
     })
 }
 
-/// Refuse a `--profile` that neither AWS configuration file defines, in
-/// the AWS CLI's words, before any call fails with a vaguer credentials
-/// error (`AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`, else
-/// `~/.aws/config` and `~/.aws/credentials`).
+/// Refuse a profile (`--profile`, else a non-empty `AWS_PROFILE`) that
+/// neither AWS configuration file defines, in the AWS CLI's words, before
+/// any call fails with a vaguer credentials error (`AWS_CONFIG_FILE`,
+/// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/config` and
+/// `~/.aws/credentials`).
 pub fn check_profile(profile: Option<&str>) -> Result<(), ConfigError> {
-    let Some(name) = profile else { return Ok(()) };
+    let from_env = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
+    let (name, whence) = match (profile, &from_env) {
+        (Some(p), _) => (p, ""),
+        (None, Some(p)) => (p.as_str(), ", named by AWS_PROFILE,"),
+        (None, None) => return Ok(()),
+    };
     let home = std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_default();
@@ -137,7 +143,7 @@ pub fn check_profile(profile: Option<&str>) -> Result<(), ConfigError> {
         return Ok(());
     }
     Err(usage(format!(
-        "The config profile ({name}) could not be found (looked in {} and {})",
+        "The config profile ({name}){whence} could not be found (looked in {} and {})",
         config.display(),
         credentials.display()
     )))

@@ -192,6 +192,22 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
     (fatal, why)
 }
 
+/// Where a client's requests go, in words: the endpoint (`--endpoint-url`,
+/// or S3's regional one) and the region the requests are signed for.
+fn endpoint_named(opts: &S3Options, client: &Client) -> String {
+    let region = client
+        .config()
+        .region()
+        .map_or("no region".to_owned(), |r| format!("region {r}"));
+    match &opts.endpoint_url {
+        Some(e) => format!("endpoint {e}, {region}"),
+        None => match client.config().region() {
+            Some(r) => format!("endpoint https://s3.{r}.amazonaws.com, {region}"),
+            None => format!("S3's endpoint, {region}"),
+        },
+    }
+}
+
 /// Build a client from the standard configuration chain and the options.
 pub async fn client(opts: &S3Options) -> Client {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
@@ -236,6 +252,8 @@ struct Lister {
     /// The prefixes asked for: a failure to list one of them ends the
     /// scan (nothing under it could be read), whatever the error.
     roots: Vec<String>,
+    /// Where the requests go, for error messages: the endpoint and region.
+    at: Arc<str>,
 }
 
 impl Lister {
@@ -262,8 +280,10 @@ impl Lister {
             let page = match req.send().await {
                 Ok(p) => p,
                 Err(e) => {
-                    let (fatal, why) =
-                        classify(e, &format!("listing s3://{}/{prefix}", self.bucket));
+                    let (fatal, why) = classify(
+                        e,
+                        &format!("listing s3://{}/{prefix} ({})", self.bucket, self.at),
+                    );
                     if fatal || self.roots.iter().any(|r| r == prefix) {
                         return Err(SourceError::Remote(why));
                     }
@@ -481,6 +501,7 @@ async fn inventory_all(
         errors: Arc::clone(&lister.errors),
         seen: Some(Arc::new(recent)),
         roots: lister.roots.clone(),
+        at: Arc::clone(&lister.at),
     });
     drop(lister);
     list_all(delta_lister, urls, parallel).await
@@ -680,6 +701,7 @@ impl Source for S3Source {
             errors: Arc::clone(&list_errors),
             seen: None,
             roots: self.urls.iter().map(|u| u.prefix.clone()).collect(),
+            at: endpoint_named(&self.opts, &client).into(),
         });
         let mut notes = Vec::new();
         let listing = match &self.opts.manifest {
