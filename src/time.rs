@@ -37,6 +37,16 @@ pub fn parse_cli(s: &str) -> Result<DateTime<Utc>, String> {
     }
     let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
     if digits(s) {
+        // Eleven digits or more is after the year 2286 in seconds: epoch
+        // milliseconds (as CloudWatch's APIs write them), most likely.
+        // Refused, not read as a time no record has.
+        if s.trim_start_matches('0').len() > 10 {
+            let secs = s.len().saturating_sub(3);
+            return Err(format!(
+                "{s:?} is after the year 2286 as epoch seconds: milliseconds? give seconds ({})",
+                &s[..secs]
+            ));
+        }
         return s
             .parse::<i64>()
             .ok()
@@ -177,6 +187,10 @@ mod tests {
             parse_cli("1700000000").unwrap().to_rfc3339(),
             "2023-11-14T22:13:20+00:00"
         );
+        // Milliseconds are refused with the seconds they mean.
+        let e = parse_cli("1688990000000").unwrap_err();
+        assert!(e.contains("give seconds (1688990000)"), "{e}");
+        assert!(parse_cli("9999999999").is_ok());
         // Relative times resolve against one reading of the clock.
         let (a, b) = (parse_cli("24h").unwrap(), parse_cli("1d").unwrap());
         assert_eq!(a, b);
