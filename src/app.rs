@@ -706,7 +706,7 @@ fn run_verify(args: VerifyArgs, look: Look) -> Result<Exit> {
     let look = text_look(args.format == report::VerifyFormat::Text, look);
     with_text_stdout(look, |out| match args.format {
         report::VerifyFormat::Json => report::integrity::write_json(&query, &report, out),
-        report::VerifyFormat::Text => report::integrity::write_text(&report, look, out),
+        report::VerifyFormat::Text => report::integrity::write_text(&query, &report, look, out),
     })?;
     let verdict = match report.outcome() {
         integrity::Outcome::Clean => Exit::Clean,

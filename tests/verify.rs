@@ -666,6 +666,23 @@ fn text_output_names_what_is_not_valid() {
         text.contains(&format!("missing           s3://{BUCKET}/{}", b.logs[0][0])),
         "{text}"
     );
+    // A range given is said, absolute and in UTC.
+    let out = ctreplay(&[
+        "verify",
+        "-q",
+        b.root(),
+        "--public-keys",
+        keys,
+        "--since",
+        "2026-10-01 06:00",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(
+            "range: objects delivered from 2026-10-01T06:00:00Z (inclusive) to the last, UTC"
+        ),
+        "{text}"
+    );
 }
 
 /// The same trail from the S3 server, each digest's signature in its

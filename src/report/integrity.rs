@@ -81,8 +81,26 @@ pub fn proven_line(s: &Summary) -> String {
 
 /// The text summary: counts, chains, gaps, then every object and digest
 /// that is not valid, with its reason.
-pub fn write_text(r: &IntegrityReport, look: Look, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_text(
+    q: &VerifyQuery,
+    r: &IntegrityReport,
+    look: Look,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let s = &r.summary;
+    if q.since.is_some() || q.until.is_some() {
+        let end = |t: &Option<DateTime<Utc>>, open: &str, which: &str| {
+            t.map_or(open.to_owned(), |t| {
+                format!("{} ({which})", format_time(&t))
+            })
+        };
+        writeln!(
+            out,
+            "range: objects delivered from {} to {}, UTC",
+            end(&q.since, "the first", "inclusive"),
+            end(&q.until, "the last", "exclusive")
+        )?;
+    }
     writeln!(out, "objects: {}", counts(&s.objects))?;
     writeln!(out, "digests: {}", counts(&s.digests))?;
     writeln!(out, "{}", proven_line(s))?;
