@@ -167,12 +167,21 @@ pub fn search(terms: &[String]) -> Vec<Preset> {
         .filter(|p| lower.iter().any(|t| p.name.ends_with(&format!("-{t}"))))
         .map(|p| p.title)
         .collect();
+    // A number (`4.1`, `1.2`) is a control or a version: it matches a part
+    // of a name whole (`cis-1.2-3.1`), not `4.10`..`4.15`. Words match
+    // anywhere in the name, title or source (`CloudWatch.10`).
+    let number = |t: &str| t.bytes().all(|b| b.is_ascii_digit() || b == b'.');
     all.iter()
         .filter(|p| {
             titles.contains(&p.title)
-                || lower.iter().any(|t| {
+                || lower
+                    .iter()
+                    .filter(|t| number(t))
+                    .any(|t| p.name.split('-').any(|part| part == t.as_str()))
+                || lower.iter().filter(|t| !number(t)).any(|t| {
                     p.name.to_ascii_lowercase().contains(t.as_str())
                         || p.title.to_ascii_lowercase().contains(t.as_str())
+                        || p.source.to_ascii_lowercase().contains(t.as_str())
                 })
         })
         .cloned()
@@ -233,6 +242,13 @@ mod tests {
         }
         assert!(!sg.iter().any(|n| n == "cis-1.3-4.1"), "{sg:?}");
         assert!(names("route table").iter().any(|n| n == "cis-5.0-4.13"));
+        // A number is a whole part of a name: 4.1 is not 4.10..4.15, and a
+        // version finds its controls.
+        assert!(!names("4.1").iter().any(|n| n == "cis-1.3-4.10"));
+        assert!(names("4.1").iter().any(|n| n == "cis-1.3-4.1"));
+        assert!(names("1.2").iter().all(|n| n.starts_with("cis-1.2-")));
+        // Security Hub's control IDs are in the sources.
+        assert_eq!(names("CloudWatch.10"), vec!["securityhub-cloudwatch-10"]);
         assert_eq!(find("cis-2.0-4.1").unwrap().pattern, UNAUTHORIZED_V2);
         assert_eq!(find("cis-1.5-4.1").unwrap().pattern, UNAUTHORIZED);
     }
