@@ -5,8 +5,32 @@ mod app;
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use ctreplay::cli::exit::Exit;
+
+/// Parse the command line; clap's help and errors follow `--color` and
+/// NO_COLOR as the reports do (clap reads neither before it has parsed).
+fn parse() -> Result<ctreplay::cli::Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let asked = args
+        .windows(2)
+        .find_map(|w| (w[0] == "--color").then(|| w[1].to_string_lossy().into_owned()));
+    let asked = asked.or_else(|| {
+        args.iter()
+            .find_map(|a| a.to_str()?.strip_prefix("--color=").map(str::to_owned))
+    });
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let choice = match asked.as_deref() {
+        Some("never") => clap::ColorChoice::Never,
+        Some("always") => clap::ColorChoice::Always,
+        _ if no_color => clap::ColorChoice::Never,
+        _ => clap::ColorChoice::Auto,
+    };
+    let matches = ctreplay::cli::Cli::command()
+        .color(choice)
+        .try_get_matches_from(args)?;
+    ctreplay::cli::Cli::from_arg_matches(&matches)
+}
 
 fn main() -> ExitCode {
     // A panic the Parquet inventory reader's guard catches is reported as
@@ -17,7 +41,7 @@ fn main() -> ExitCode {
             default_hook(info);
         }
     }));
-    let cli = match ctreplay::cli::Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

@@ -206,6 +206,10 @@ fn colours_on_a_terminal_unless_no_color_or_never() {
     always.extend(["--color", "always"]);
     let asked = ctreplay(&always);
     assert!(String::from_utf8_lossy(&asked.stdout).contains(esc));
+    // clap's help follows --color and NO_COLOR too.
+    assert!(on_terminal("TERM=xterm", &["scan", "--help"]).contains(esc));
+    assert!(!on_terminal("TERM=xterm", &["scan", "--help", "--color", "never"]).contains(esc));
+    assert!(!on_terminal("TERM=xterm NO_COLOR=1", &["scan", "--help"]).contains(esc));
     let json = on_terminal(
         "TERM=xterm",
         &["scan", "-q", "-f", "json", "--color", "always", s],
