@@ -50,6 +50,7 @@ fn mistyped_urls_regions_and_accounts_are_usage_errors() {
     for args in [
         vec!["scan", "-q", "s3:/bucket/AWSLogs/"],
         vec!["scan", "-q", "--region", "us-east-l", "x"],
+        vec!["scan", "-q", "--bucket-region", "us-east-l", "s3://b/x"],
         vec!["scan", "-q", "--account", "12345", "x"],
     ] {
         let out = ctreplay(&args);

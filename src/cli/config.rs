@@ -67,10 +67,11 @@ pub fn selection(input: &Input) -> Result<Selection, ConfigError> {
             )));
         }
     }
-    for r in &input.regions {
+    let regions = input.regions.iter().map(|r| ("--region", r));
+    for (flag, r) in regions.chain(input.bucket_region.iter().map(|r| ("--bucket-region", r))) {
         if !region_syntax(r) {
             return Err(usage(format!(
-                "--region {r:?}: not a region name (like us-east-1, eu-west-2, us-gov-west-1)"
+                "{flag} {r:?}: not a region name (like us-east-1, eu-west-2, us-gov-west-1)"
             )));
         }
     }
