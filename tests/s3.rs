@@ -508,32 +508,33 @@ fn a_failed_listing_and_a_missing_profile_are_named() {
         "[default]\nregion = us-east-1\n[profile ir]\nregion = eu-west-1\n",
     )
     .unwrap();
-    let out = Command::cargo_bin("ctreplay")
-        .unwrap()
-        .args([
-            "scan",
-            "-q",
-            "--profile",
-            "nosuch",
-            &format!("s3://{bucket}/"),
-        ])
-        .env("AWS_CONFIG_FILE", &config)
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr)
-        .contains("The config profile (nosuch) could not be found"));
-    // The same profile named by AWS_PROFILE.
-    let out = Command::cargo_bin("ctreplay")
-        .unwrap()
-        .args(["scan", "-q", &format!("s3://{bucket}/")])
-        .env("AWS_PROFILE", "nosuch")
-        .env("AWS_CONFIG_FILE", &config)
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr)
-        .contains("The config profile (nosuch), named by AWS_PROFILE, could not be found"));
+    let url = format!("s3://{bucket}/");
+    // A profile neither file defines, from --profile or from AWS_PROFILE.
+    for (args, env_profile, says) in [
+        (
+            vec!["scan", "-q", "--profile", "nosuch", &url],
+            None,
+            "The config profile (nosuch) could not be found",
+        ),
+        (
+            vec!["scan", "-q", &url],
+            Some("nosuch"),
+            "The config profile (nosuch), named by AWS_PROFILE, could not be found",
+        ),
+    ] {
+        let mut cmd = Command::cargo_bin("ctreplay").unwrap();
+        cmd.args(&args)
+            .env_remove("AWS_PROFILE")
+            .env("AWS_CONFIG_FILE", &config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"));
+        if let Some(p) = env_profile {
+            cmd.env("AWS_PROFILE", p);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{args:?}"
+        );
+    }
 }
