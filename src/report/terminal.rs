@@ -5,7 +5,7 @@
 //! `NO_COLOR` and whether stdout is a terminal; the text writers take it
 //! and nothing else about the terminal. Piped output (and every machine
 //! format) gets [`Look::PLAIN`]: full rows, no escape codes, the bytes the
-//! snapshots pin. Tables are fitted by [`fit_widths`] and [`cut`] (the
+//! snapshots pin. Tables are fitted by `fit_widths` and `cut` (the
 //! table writers stream rows from a list that may have spilled to disk, so
 //! a table crate that holds every row would not do); prose goes through
 //! [`Wrap`], which leaves lines that already fit, so a fitted table passes

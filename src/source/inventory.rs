@@ -11,11 +11,12 @@
 //! reason (no ORC reader without the arrow stack; the inventory's format is
 //! a setting of its configuration). Keys in the CSV are URL-encoded, as S3
 //! writes them; Parquet holds them as they are. The data files are read
-//! one at a time, each held whole while its objects are handed out (memory
-//! is one data file's, plus, with `--manifest-delta`, the keys of the last
-//! two days). Fetching the files is [`super::s3`]'s.
+//! one at a time, a row at a time ([`Manifest::each_listed`]): memory is
+//! one data file's stored bytes and a row (a CSV line is at most 64 KiB),
+//! plus, with `--manifest-delta`, the keys of the last two days. Fetching
+//! the files and sending the objects on is [`super::s3`]'s.
 
-use std::io::Read;
+use std::io::{BufRead, Read};
 
 pub use super::inventory_parquet::in_guarded_read;
 
@@ -122,13 +123,29 @@ impl Manifest {
         })
     }
 
-    /// The current objects of one data file (delete markers and noncurrent
-    /// versions left out).
-    pub fn read_file(&self, data: Vec<u8>) -> Result<Vec<Listed>, String> {
+    /// Hand each current object of one data file (delete markers and
+    /// noncurrent versions left out) to `each`, in the file's order, until
+    /// it returns false. Rows are read as they are handed out: memory is
+    /// the file's bytes and one row, not its inflated text or its list.
+    pub fn each_listed(
+        &self,
+        data: Vec<u8>,
+        each: &mut dyn FnMut(Listed) -> bool,
+    ) -> Result<(), String> {
         match self.format {
-            Format::Csv(columns) => read_csv(columns, &data),
-            Format::Parquet => super::inventory_parquet::read(data),
+            Format::Csv(columns) => each_csv(columns, &data, each),
+            Format::Parquet => super::inventory_parquet::each(data, each),
         }
+    }
+
+    /// The current objects of one data file, as a list.
+    pub fn read_file(&self, data: Vec<u8>) -> Result<Vec<Listed>, String> {
+        let mut out = Vec::new();
+        self.each_listed(data, &mut |l| {
+            out.push(l);
+            true
+        })?;
+        Ok(out)
     }
 }
 
@@ -147,22 +164,42 @@ impl Columns {
     }
 }
 
-/// The current objects of one gzipped CSV data file.
-fn read_csv(c: Columns, gz: &[u8]) -> Result<Vec<Listed>, String> {
-    let mut text = Vec::new();
-    MultiGzDecoder::new(gz)
-        .take(MAX_FILE + 1)
-        .read_to_end(&mut text)
-        .map_err(|e| format!("not complete gzip ({e})"))?;
-    let text = String::from_utf8(text).map_err(|_| "not UTF-8 text".to_owned())?;
-    let mut out = Vec::new();
-    for (n, line) in text.lines().enumerate() {
+/// The longest CSV line read: a row is a few fields and a key of at most
+/// 1,024 bytes (3 KiB URL-encoded); a longer line is not an inventory's.
+const MAX_LINE: u64 = 64 << 10;
+
+/// The current objects of one gzipped CSV data file, a line at a time.
+fn each_csv(c: Columns, gz: &[u8], each: &mut dyn FnMut(Listed) -> bool) -> Result<(), String> {
+    let mut text = std::io::BufReader::new(MultiGzDecoder::new(gz).take(MAX_FILE + 1));
+    let mut buf = Vec::new();
+    let mut inflated = 0u64;
+    let mut n = 0u64;
+    loop {
+        n += 1;
+        buf.clear();
+        let got = (&mut text)
+            .take(MAX_LINE + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| format!("not complete gzip ({e})"))?;
+        if got == 0 {
+            return Ok(());
+        }
+        inflated += got as u64;
+        if inflated > MAX_FILE {
+            return Err(format!("inflates to more than {MAX_FILE} bytes"));
+        }
+        if got as u64 > MAX_LINE {
+            return Err(format!("line {n}: longer than {MAX_LINE} bytes"));
+        }
+        let line = std::str::from_utf8(&buf)
+            .map_err(|_| format!("line {n}: not UTF-8 text"))?
+            .trim_end_matches(['\n', '\r']);
         if line.trim().is_empty() {
             continue;
         }
-        let fields = fields(line).ok_or_else(|| format!("line {}: not CSV", n + 1))?;
+        let fields = fields(line).ok_or_else(|| format!("line {n}: not CSV"))?;
         if fields.len() < c.count.min(c.key + 1) {
-            return Err(format!("line {}: {} fields", n + 1, fields.len()));
+            return Err(format!("line {n}: {} fields", fields.len()));
         }
         // "true" or "false"; empty or anything else is not known, and an
         // object not known to be old or deleted is read (as Parquet's null).
@@ -180,9 +217,10 @@ fn read_csv(c: Columns, gz: &[u8]) -> Result<Vec<Listed>, String> {
             .and_then(|i| fields.get(i))
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
-        out.push(Listed { key, size });
+        if !each(Listed { key, size }) {
+            return Ok(());
+        }
     }
-    Ok(out)
 }
 
 /// The fields of one CSV line: each quoted (`""` inside for a quote), as
@@ -232,6 +270,31 @@ fn fields(line: &str) -> Option<Vec<String>> {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    fn gz(text: &[u8]) -> Vec<u8> {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(text).unwrap();
+        gz.finish().unwrap()
+    }
+
+    /// Rows are handed out as they are read: the reader stops when told,
+    /// takes CRLF lines, and refuses a line no inventory writes.
+    #[test]
+    fn csv_rows_stream_and_a_runaway_line_is_an_error() {
+        let m = Manifest::parse(br#"{"sourceBucket":"t","destinationBucket":"d","creationTimestamp":"0","fileFormat":"CSV","fileSchema":"Bucket, Key, Size","files":[]}"#).unwrap();
+        let data = gz(b"\"t\",\"a.json.gz\",\"1\"\r\n\"t\",\"b.json.gz\",\"2\"\r\n\"t\",\"c.json.gz\",\"3\"\r\n");
+        let mut seen = Vec::new();
+        m.each_listed(data.clone(), &mut |l| {
+            seen.push(l.key);
+            seen.len() < 2
+        })
+        .unwrap();
+        assert_eq!(seen, vec!["a.json.gz", "b.json.gz"]);
+        assert_eq!(m.read_file(data).unwrap().len(), 3);
+        let long = format!("\"t\",\"{}\",\"1\"\n", "k".repeat(70_000));
+        let e = m.read_file(gz(long.as_bytes())).unwrap_err();
+        assert!(e.contains("line 1: longer than"), "{e}");
+    }
 
     #[test]
     fn reads_a_csv_inventory_and_leaves_out_old_versions() {

@@ -12,14 +12,15 @@
 //! the crate would not survive is checked before it reads: the schema's
 //! nesting ([`super::parquet_footer`]: its recursion would overflow the
 //! stack) and the column chunks' bounds (it asserts on them); a panic left
-//! inside it on a malformed file is caught and reported as an error. Memory
-//! is the file's rows (keys of at most 1,024 bytes, S3's limit, and at most
-//! [`KEYS_PER_BYTE`] times the file's size in all) plus what the crate
-//! allocates for a page, which a page header declares (up to 2 GiB); the
-//! CSV reader's is up to 16 GiB of inflated text.
+//! inside it on a malformed file is caught and reported as an error. Rows
+//! are handed out one at a time: memory is the file, a row (keys of at most
+//! 1,024 bytes, S3's limit) and what the crate allocates for a page, which
+//! a page header declares (up to 2 GiB). The keys a file lists may add up
+//! to [`KEYS_PER_BYTE`] times its size: past that a dictionary is repeating
+//! one key, which would have the scan fetch one object millions of times.
 
 use std::cell::Cell;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 
 use bytes::Bytes;
 use parquet::file::reader::{FileReader, SerializedFileReader};
@@ -57,16 +58,42 @@ pub fn in_guarded_read() -> bool {
     GUARDED.with(Cell::get)
 }
 
-/// The current objects of one Parquet data file (delete markers and
-/// noncurrent versions left out).
-pub(super) fn read(data: Vec<u8>) -> Result<Vec<Listed>, String> {
+/// Hand each current object of one Parquet data file (delete markers and
+/// noncurrent versions left out) to `each` until it returns false. The
+/// guard covers the crate only: a panic in `each` is not the file's fault
+/// and goes on unwinding, its message printed.
+pub(super) fn each(data: Vec<u8>, each: &mut dyn FnMut(Listed) -> bool) -> Result<(), String> {
+    let in_callback = Cell::new(false);
+    let mut handed = |l: Listed| {
+        GUARDED.with(|g| g.set(false));
+        in_callback.set(true);
+        let go = each(l);
+        in_callback.set(false);
+        GUARDED.with(|g| g.set(true));
+        go
+    };
     GUARDED.with(|g| g.set(true));
-    let got = catch_unwind(AssertUnwindSafe(|| rows(Bytes::from(data))));
+    let got = catch_unwind(AssertUnwindSafe(|| rows(Bytes::from(data), &mut handed)));
     GUARDED.with(|g| g.set(false));
-    got.unwrap_or_else(|_| Err("not a readable Parquet file (the reader gave up on it)".to_owned()))
+    match got {
+        Ok(r) => r,
+        Err(panic) if in_callback.get() => resume_unwind(panic),
+        Err(_) => Err("not a readable Parquet file (the reader gave up on it)".to_owned()),
+    }
 }
 
-fn rows(data: Bytes) -> Result<Vec<Listed>, String> {
+/// The current objects of one Parquet data file, as a list.
+#[cfg(test)]
+fn read(data: Vec<u8>) -> Result<Vec<Listed>, String> {
+    let mut out = Vec::new();
+    each(data, &mut |l| {
+        out.push(l);
+        true
+    })?;
+    Ok(out)
+}
+
+fn rows(data: Bytes, each: &mut dyn FnMut(Listed) -> bool) -> Result<(), String> {
     super::parquet_footer::check(&data)?;
     let len = data.len() as u64;
     let reader = SerializedFileReader::new(data).map_err(|e| format!("not Parquet ({e})"))?;
@@ -91,7 +118,6 @@ fn rows(data: Bytes) -> Result<Vec<Listed>, String> {
     // their bytes stay within a small multiple of the file's.
     let most = (len as usize).saturating_mul(KEYS_PER_BYTE).max(64 << 20);
     let mut listed_bytes = 0usize;
-    let mut out = Vec::new();
     let iter = reader
         .get_row_iter(Some(projection))
         .map_err(|e| format!("its rows cannot be read ({e})"))?;
@@ -133,11 +159,11 @@ fn rows(data: Bytes) -> Result<Vec<Listed>, String> {
                 key.len()
             ));
         }
-        if current {
-            out.push(Listed { key, size });
+        if current && !each(Listed { key, size }) {
+            return Ok(());
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Every column chunk the footer describes lies inside the file: the

@@ -449,40 +449,60 @@ async fn inventory_all(
     delta: bool,
     parallel: usize,
 ) -> Result<(), SourceError> {
-    let recent_from = manifest.created - chrono::Duration::days(2);
+    let recent_from = (manifest.created - chrono::Duration::days(2)).date_naive();
     let mut recent = std::collections::HashSet::new();
+    let manifest = Arc::new(manifest);
+    let urls = Arc::new(urls);
     for file in &manifest.files {
-        let gz = read_inventory_file(
+        let data = read_inventory_file(
             &lister.client,
             &at,
             Some((&manifest.destination_bucket, file)),
         )
         .await?;
-        let listed = manifest
-            .read_file(gz)
-            .map_err(|e| SourceError::Remote(format!("--manifest: {file}: {e}")))?;
-        for l in listed {
-            if !urls.iter().any(|u| l.key.starts_with(&u.prefix))
-                || !(l.key.ends_with(".json.gz") || l.key.ends_with(".json"))
-            {
-                continue;
-            }
-            let info = KeyInfo::parse(&l.key);
-            let day = info.day.or(info.delivered.map(|t| t.date_naive()));
-            if delta && day.is_none_or(|d| d >= recent_from.date_naive()) {
-                recent.insert(l.key.clone());
-            }
-            let obj = ObjectRef {
-                location: Location::S3 {
-                    bucket: lister.bucket.clone(),
-                    key: l.key,
-                },
-                size: l.size,
-                key: info,
-            };
-            if lister.objects.send(obj).await.is_err() {
-                return Ok(());
-            }
+        // The rows are read on a blocking thread and sent on as they come
+        // (blocking_send waits for the scan to take them): memory is the
+        // data file and the channel, not the file's list.
+        let (m, objects, bucket, wanted) = (
+            Arc::clone(&manifest),
+            lister.objects.clone(),
+            lister.bucket.clone(),
+            Arc::clone(&urls),
+        );
+        let read = tokio::task::spawn_blocking(move || {
+            let mut recent = Vec::new();
+            let mut closed = false;
+            let got = m.each_listed(data, &mut |l| {
+                if !wanted.iter().any(|u| l.key.starts_with(&u.prefix))
+                    || !(l.key.ends_with(".json.gz") || l.key.ends_with(".json"))
+                {
+                    return true;
+                }
+                let info = KeyInfo::parse(&l.key);
+                let day = info.day.or(info.delivered.map(|t| t.date_naive()));
+                if delta && day.is_none_or(|d| d >= recent_from) {
+                    recent.push(l.key.clone());
+                }
+                let obj = ObjectRef {
+                    location: Location::S3 {
+                        bucket: bucket.clone(),
+                        key: l.key,
+                    },
+                    size: l.size,
+                    key: info,
+                };
+                closed = objects.blocking_send(obj).is_err();
+                !closed
+            });
+            (got, recent, closed)
+        })
+        .await;
+        let (got, got_recent, closed) =
+            read.map_err(|e| SourceError::Remote(format!("--manifest: {file}: {e}")))?;
+        got.map_err(|e| SourceError::Remote(format!("--manifest: {file}: {e}")))?;
+        recent.extend(got_recent);
+        if closed {
+            return Ok(());
         }
     }
     if !delta {
@@ -504,7 +524,7 @@ async fn inventory_all(
         at: Arc::clone(&lister.at),
     });
     drop(lister);
-    list_all(delta_lister, urls, parallel).await
+    list_all(delta_lister, urls.to_vec(), parallel).await
 }
 
 /// List every URL level by level, `parallel` listings at a time.
