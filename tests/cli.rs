@@ -183,6 +183,26 @@ fn text_reports_fit_a_terminal_and_keep_full_rows_when_piped() {
     }
 }
 
+/// A table with varying source IPs (a synthetic trail) at 80 columns: the
+/// repeated account and region are said above it, the source IP column is
+/// left out (the first in the drop order) and the line says so.
+#[test]
+fn a_column_is_left_out_to_fit_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = dir.path().to_str().unwrap();
+    let out = ctreplay(&["synth", "--out", trail, "--size", "2MB", "--seed", "4"]);
+    assert!(out.status.success());
+    let text = on_terminal("COLUMNS=80", &["scan", "-q", trail]);
+    assert!(
+        text.contains("(left out to fit the terminal: source ip; --wide shows every column)"),
+        "{text}"
+    );
+    assert!(!plain(&text).contains("SOURCE IP"), "{text}");
+    assert!(fits(&text, 80), "{text}");
+    let wide = on_terminal("COLUMNS=80", &["scan", "-q", "--wide", trail]);
+    assert!(plain(&wide).contains("SOURCE IP"), "{wide}");
+}
+
 #[test]
 fn colours_on_a_terminal_unless_no_color_or_never() {
     let sample = testdata("sample");

@@ -64,11 +64,6 @@ impl Look {
         self.width
     }
 
-    /// Whether colours are on.
-    pub fn color(&self) -> bool {
-        self.color
-    }
-
     /// `text` in the colour of `tone`, or as it is with colours off.
     pub fn paint<'a>(&self, tone: Tone, text: &'a str) -> Cow<'a, str> {
         if !self.color || text.is_empty() {
@@ -181,11 +176,12 @@ pub struct Wrap<W: Write> {
 }
 
 impl<W: Write> Wrap<W> {
-    /// Wrap what is written to `inner` at `width` columns.
+    /// Wrap what is written to `inner` at `width` columns ([`Look`] keeps
+    /// the width at 40 or more).
     pub fn new(inner: W, width: usize) -> Wrap<W> {
         Wrap {
             inner,
-            width: width.max(MIN_WIDTH),
+            width,
             line: Vec::new(),
         }
     }

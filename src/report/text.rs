@@ -78,15 +78,29 @@ const DROP_ORDER: [usize; 4] = [5, 8, 2, 1];
 /// no ID) and the event name.
 const WHOLE: [usize; 3] = [0, 1, 3];
 
+/// The result column, coloured when the call was refused.
+const RESULT: usize = 7;
+
+/// The narrowest a column that may be cut is cut to: with the time and the
+/// longest event name whole, three such columns fit 80 terminal columns.
+const NARROWEST: usize = 6;
+
+/// The columns a row of these widths takes, two between cells.
+fn span(widths: impl Iterator<Item = usize>) -> usize {
+    let (sum, n) = widths.fold((0usize, 0usize), |(s, n), w| (s + w, n + 1));
+    sum + 2 * n.saturating_sub(1)
+}
+
 /// The events as a table: one pass for the column widths, one for the
 /// rows, so no more than one row is held (the list may have spilled).
 ///
 /// On a terminal ([`Look::width`]) a table wider than it is fitted: a
 /// column with the same value in every row is left out and its value said
-/// above the table, then the widest columns give way (cells cut with `…`),
-/// then whole columns are left out in [`DROP_ORDER`]; a line says what was
-/// left out and that `--wide` shows everything. Piped output keeps every
-/// cell whole.
+/// above the table, then whole columns are left out in [`DROP_ORDER`]
+/// while even their narrowest widths do not fit, then the widest columns
+/// give way (cells cut with `…`); a line says what was left out and that
+/// `--wide` shows everything. A terminal too narrow for what is left wraps
+/// the rows. Piped output keeps every cell whole.
 fn table(
     out: &mut dyn Write,
     view: &View<'_>,
@@ -96,20 +110,17 @@ fn table(
     let look = view.look;
     let header = &HEADER[..if with_filters { 9 } else { 8 }];
     let mut width: Vec<usize> = header.iter().map(|h| columns(h)).collect();
-    // The value of a column when every row has the same one.
+    // The value of a column when every row has the same one (the callers
+    // write no table without rows).
     let mut same: Vec<Option<String>> = vec![None; header.len()];
-    let mut varies = vec![false; header.len()];
-    for e in events.iter() {
+    for (n, e) in events.iter().enumerate() {
         let r = row(&*e?, view, with_filters);
         for (i, c) in r.into_iter().enumerate() {
             width[i] = width[i].max(columns(&c));
-            match &same[i] {
-                None if !varies[i] => same[i] = Some(c),
-                Some(v) if *v != c => {
-                    varies[i] = true;
-                    same[i] = None;
-                }
-                _ => {}
+            if n == 0 {
+                same[i] = Some(c);
+            } else if same[i].as_ref() != Some(&c) {
+                same[i] = None;
             }
         }
     }
@@ -117,16 +128,7 @@ fn table(
     let mut said = Vec::new();
     let mut dropped = Vec::new();
     if let Some(total) = look.width() {
-        let used = |width: &[usize], keep: &[bool]| {
-            let k: Vec<usize> = width
-                .iter()
-                .zip(keep)
-                .filter(|(_, k)| **k)
-                .map(|(w, _)| *w)
-                .collect();
-            k.iter().sum::<usize>() + 2 * k.len().saturating_sub(1)
-        };
-        if used(&width, &keep) > total {
+        if span(width.iter().copied()) > total {
             for &i in DROP_ORDER.iter().rev().filter(|&&i| i < header.len()) {
                 if let Some(v) = &same[i] {
                     keep[i] = false;
@@ -135,20 +137,15 @@ fn table(
                 }
             }
         }
-        let floor_of = |i: usize| {
+        let floor = |i: usize| {
             if WHOLE.contains(&i) {
                 width[i]
             } else {
-                columns(header[i]).max(8).min(width[i])
+                width[i].min(NARROWEST)
             }
         };
         for &i in DROP_ORDER.iter().filter(|&&i| i < header.len()) {
-            let floors: usize = (0..header.len())
-                .filter(|&j| keep[j])
-                .map(|j| floor_of(j) + 2)
-                .sum::<usize>()
-                .saturating_sub(2);
-            if floors <= total {
+            if span((0..header.len()).filter(|&j| keep[j]).map(floor)) <= total {
                 break;
             }
             if keep[i] {
@@ -158,18 +155,8 @@ fn table(
         }
         let kept: Vec<usize> = (0..header.len()).filter(|&j| keep[j]).collect();
         let natural: Vec<usize> = kept.iter().map(|&j| width[j]).collect();
-        let mut floor: Vec<usize> = kept.iter().map(|&j| floor_of(j)).collect();
-        if floor.iter().sum::<usize>() + 2 * kept.len().saturating_sub(1) > total {
-            // Nothing left to leave out: the columns that may be cut go
-            // below their headers' width (to six: fits 80 columns), not
-            // further; narrower terminals wrap the rows.
-            for (f, &j) in floor.iter_mut().zip(&kept) {
-                if !WHOLE.contains(&j) {
-                    *f = (*f).min(6);
-                }
-            }
-        }
-        for (&j, w) in kept.iter().zip(fit_widths(&natural, &floor, 2, total)) {
+        let floors: Vec<usize> = kept.iter().map(|&j| floor(j)).collect();
+        for (&j, w) in kept.iter().zip(fit_widths(&natural, &floors, 2, total)) {
             width[j] = w;
         }
     }
@@ -183,12 +170,9 @@ fn table(
             dropped.join(", ")
         )?;
     }
-    let line = |out: &mut dyn Write,
-                cells: &[&str],
-                tone: &dyn Fn(usize, &str) -> Option<Tone>|
-     -> io::Result<()> {
+    let shown: Vec<usize> = (0..header.len()).filter(|&i| keep[i]).collect();
+    let line = |out: &mut dyn Write, cells: &[&str], tone: &dyn Fn(usize, &str) -> Option<Tone>| {
         let mut s = String::new();
-        let shown: Vec<usize> = (0..cells.len()).filter(|&i| keep[i]).collect();
         for (n, &i) in shown.iter().enumerate() {
             let c = cut(cells[i], width[i]);
             match tone(i, &c) {
@@ -210,7 +194,7 @@ fn table(
         line(
             out,
             &r.iter().map(String::as_str).collect::<Vec<_>>(),
-            &|i, c| (i == 7 && c != "OK").then_some(Tone::Bad),
+            &|i, c| (i == RESULT && c != "OK").then_some(Tone::Bad),
         )?;
     }
     Ok(())
