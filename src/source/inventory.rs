@@ -127,15 +127,42 @@ impl Manifest {
     /// noncurrent versions left out) to `each`, in the file's order, until
     /// it returns false. Rows are read as they are handed out: memory is
     /// the file's bytes and one row, not its inflated text or its list.
+    ///
+    /// Whatever the format, a key longer than S3's 1,024 bytes is an
+    /// error, and so are keys adding up to more than [`KEYS_PER_BYTE`]
+    /// times the file's size (64 MiB at least): a Parquet dictionary or a
+    /// gzip stream can repeat one key millions of times from a few
+    /// kilobytes, which would have the scan fetch one object as often, and
+    /// an inventory's keys are each different.
     pub fn each_listed(
         &self,
         data: Vec<u8>,
         each: &mut dyn FnMut(Listed) -> bool,
     ) -> Result<(), String> {
+        let most = data.len().saturating_mul(KEYS_PER_BYTE).max(64 << 20);
+        let size = data.len();
+        let (mut keys, mut refused) = (0usize, None);
+        let mut checked = |l: Listed| {
+            keys += l.key.len();
+            refused = if l.key.len() > MAX_KEY {
+                Some(format!(
+                    "a key of {} bytes (S3 keys are at most {MAX_KEY})",
+                    l.key.len()
+                ))
+            } else if keys > most {
+                Some(format!(
+                    "its rows hold more than {most} bytes of keys, over {KEYS_PER_BYTE} times the file's {size} bytes: not an inventory's (its keys repeat)"
+                ))
+            } else {
+                None
+            };
+            refused.is_none() && each(l)
+        };
         match self.format {
-            Format::Csv(columns) => each_csv(columns, &data, each),
-            Format::Parquet => super::inventory_parquet::each(data, each),
+            Format::Csv(columns) => each_csv(columns, &data, &mut checked)?,
+            Format::Parquet => super::inventory_parquet::each(data, &mut checked)?,
         }
+        refused.map_or(Ok(()), Err)
     }
 
     /// The current objects of one data file, as a list.
@@ -163,6 +190,15 @@ impl Columns {
         })
     }
 }
+
+/// S3's longest object key, in bytes
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html>).
+const MAX_KEY: usize = 1024;
+
+/// How many bytes of keys a data file may list for each of its own bytes:
+/// compressing the keys' shared prefixes gives a few times; far more is a
+/// repeated key, not an inventory.
+const KEYS_PER_BYTE: usize = 100;
 
 /// The longest CSV line read: a row is a few fields and a key of at most
 /// 1,024 bytes (3 KiB URL-encoded); a longer line is not an inventory's.
@@ -294,6 +330,10 @@ mod tests {
         let long = format!("\"t\",\"{}\",\"1\"\n", "k".repeat(70_000));
         let e = m.read_file(gz(long.as_bytes())).unwrap_err();
         assert!(e.contains("line 1: longer than"), "{e}");
+        // The key limits are the same for both formats.
+        let long_key = format!("\"t\",\"{}\",\"1\"\n", "k".repeat(2_000));
+        let e = m.read_file(gz(long_key.as_bytes())).unwrap_err();
+        assert!(e.contains("a key of 2000 bytes"), "{e}");
     }
 
     #[test]

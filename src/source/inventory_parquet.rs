@@ -13,11 +13,9 @@
 //! nesting ([`super::parquet_footer`]: its recursion would overflow the
 //! stack) and the column chunks' bounds (it asserts on them); a panic left
 //! inside it on a malformed file is caught and reported as an error. Rows
-//! are handed out one at a time: memory is the file, a row (keys of at most
-//! 1,024 bytes, S3's limit) and what the crate allocates for a page, which
-//! a page header declares (up to 2 GiB). The keys a file lists may add up
-//! to [`KEYS_PER_BYTE`] times its size: past that a dictionary is repeating
-//! one key, which would have the scan fetch one object millions of times.
+//! are handed out one at a time: memory is the file, a row and what the
+//! crate allocates for a page, which a page header declares (up to 2 GiB).
+//! The limits on keys, for both formats, are [`super::inventory`]'s.
 
 use std::cell::Cell;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -28,16 +26,6 @@ use parquet::record::Field;
 use parquet::schema::types::Type;
 
 use super::inventory::Listed;
-
-/// S3's longest object key, in bytes
-/// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html>):
-/// a longer one is not an inventory's, and bounds what a row can hold.
-const MAX_KEY: usize = 1024;
-
-/// How many bytes of keys a file may list for each of its own bytes (at
-/// least 64 MiB in all): compression of the keys' shared prefixes gives a
-/// few times; far more is a repeated dictionary value, not an inventory.
-const KEYS_PER_BYTE: usize = 100;
 
 /// The columns read, by the names S3 Inventory gives them.
 const KEY: &str = "key";
@@ -82,15 +70,12 @@ pub(super) fn each(data: Vec<u8>, each: &mut dyn FnMut(Listed) -> bool) -> Resul
     }
 }
 
-/// The current objects of one Parquet data file, as a list.
+/// The current objects of one Parquet data file, as a list, read as the
+/// scan reads it (with the key limits of [`super::inventory`]).
 #[cfg(test)]
 fn read(data: Vec<u8>) -> Result<Vec<Listed>, String> {
-    let mut out = Vec::new();
-    each(data, &mut |l| {
-        out.push(l);
-        true
-    })?;
-    Ok(out)
+    super::inventory::Manifest::parse(br#"{"sourceBucket":"t","destinationBucket":"d","creationTimestamp":"0","fileFormat":"Parquet","fileSchema":"","files":[]}"#)?
+        .read_file(data)
 }
 
 fn rows(data: Bytes, each: &mut dyn FnMut(Listed) -> bool) -> Result<(), String> {
@@ -113,11 +98,6 @@ fn rows(data: Bytes, each: &mut dyn FnMut(Listed) -> bool) -> Result<(), String>
         .with_fields(fields)
         .build()
         .map_err(|e| format!("its schema cannot be read ({e})"))?;
-    // A dictionary-encoded column can repeat one value millions of times
-    // from a few kilobytes; an inventory's keys are each different, so
-    // their bytes stay within a small multiple of the file's.
-    let most = (len as usize).saturating_mul(KEYS_PER_BYTE).max(64 << 20);
-    let mut listed_bytes = 0usize;
     let iter = reader
         .get_row_iter(Some(projection))
         .map_err(|e| format!("its rows cannot be read ({e})"))?;
@@ -126,9 +106,9 @@ fn rows(data: Bytes, each: &mut dyn FnMut(Listed) -> bool) -> Result<(), String>
         let mut key = None;
         let mut size = 0;
         let mut current = true;
-        for (name, field) in row.get_column_iter() {
+        for (name, field) in row.into_columns() {
             match (name.as_str(), field) {
-                (KEY, Field::Str(s)) => key = Some(s.clone()),
+                (KEY, Field::Str(s)) => key = Some(s),
                 (KEY, Field::Bytes(b)) => {
                     let s = std::str::from_utf8(b.data())
                         .map_err(|_| format!("row {}: the key is not UTF-8", n + 1))?;
@@ -138,7 +118,7 @@ fn rows(data: Bytes, each: &mut dyn FnMut(Listed) -> bool) -> Result<(), String>
                 (KEY, other) => {
                     return Err(format!("row {}: the key is not text ({other})", n + 1));
                 }
-                (SIZE, f) => size = whole(f).unwrap_or(0),
+                (SIZE, f) => size = whole(&f).unwrap_or(0),
                 (IS_LATEST, Field::Bool(false)) | (IS_DELETE_MARKER, Field::Bool(true)) => {
                     current = false;
                 }
@@ -146,19 +126,6 @@ fn rows(data: Bytes, each: &mut dyn FnMut(Listed) -> bool) -> Result<(), String>
             }
         }
         let key = key.ok_or_else(|| format!("row {}: no key", n + 1))?;
-        listed_bytes += key.len();
-        if listed_bytes > most {
-            return Err(format!(
-                "its rows hold more than {most} bytes of keys, over {KEYS_PER_BYTE} times the file's {len} bytes: not an inventory's (S3 keys are unique, so its dictionary cannot repeat them)"
-            ));
-        }
-        if key.len() > MAX_KEY {
-            return Err(format!(
-                "row {}: a key of {} bytes (S3 keys are at most {MAX_KEY})",
-                n + 1,
-                key.len()
-            ));
-        }
         if current && !each(Listed { key, size }) {
             return Ok(());
         }
