@@ -19,11 +19,10 @@ fn parse() -> Result<ctreplay::cli::Cli, clap::Error> {
         args.iter()
             .find_map(|a| a.to_str()?.strip_prefix("--color=").map(str::to_owned))
     });
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let choice = match asked.as_deref() {
         Some("never") => clap::ColorChoice::Never,
         Some("always") => clap::ColorChoice::Always,
-        _ if no_color => clap::ColorChoice::Never,
+        _ if ctreplay::cli::no_color_set() => clap::ColorChoice::Never,
         _ => clap::ColorChoice::Auto,
     };
     let matches = ctreplay::cli::Cli::command()

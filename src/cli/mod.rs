@@ -51,6 +51,12 @@ pub struct Cli {
     pub wide: bool,
 }
 
+/// Whether NO_COLOR asks for no colour: set and not empty
+/// (<https://no-color.org>). The reports and clap's help both follow it.
+pub fn no_color_set() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
 /// When the text reports are in colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorChoice {
@@ -71,8 +77,7 @@ impl Cli {
         use std::io::IsTerminal;
         let stdout = std::io::stdout();
         let tty = stdout.is_terminal();
-        let env_allows = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            && std::env::var_os("TERM").is_none_or(|t| t != "dumb");
+        let env_allows = !no_color_set() && std::env::var_os("TERM").is_none_or(|t| t != "dumb");
         let color = match self.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,

@@ -13,7 +13,7 @@
 //! the crate.
 
 /// The deepest schema nesting accepted.
-pub(crate) const MAX_DEPTH: usize = 32;
+const MAX_DEPTH: usize = 32;
 
 /// The deepest Thrift struct nesting skipped over (the crate's own limit
 /// is 64).

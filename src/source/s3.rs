@@ -195,16 +195,11 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
 /// Where a client's requests go, in words: the endpoint (`--endpoint-url`,
 /// or S3's regional one) and the region the requests are signed for.
 fn endpoint_named(opts: &S3Options, client: &Client) -> String {
-    let region = client
-        .config()
-        .region()
-        .map_or("no region".to_owned(), |r| format!("region {r}"));
-    match &opts.endpoint_url {
-        Some(e) => format!("endpoint {e}, {region}"),
-        None => match client.config().region() {
-            Some(r) => format!("endpoint https://s3.{r}.amazonaws.com, {region}"),
-            None => format!("S3's endpoint, {region}"),
-        },
+    match (&opts.endpoint_url, client.config().region()) {
+        (Some(e), Some(r)) => format!("endpoint {e}, region {r}"),
+        (Some(e), None) => format!("endpoint {e}, no region"),
+        (None, Some(r)) => format!("endpoint https://s3.{r}.amazonaws.com, region {r}"),
+        (None, None) => "S3's endpoint, no region".to_owned(),
     }
 }
 
@@ -497,9 +492,9 @@ async fn inventory_all(
             (got, recent, closed)
         })
         .await;
-        let (got, got_recent, closed) =
-            read.map_err(|e| SourceError::Remote(format!("--manifest: {file}: {e}")))?;
-        got.map_err(|e| SourceError::Remote(format!("--manifest: {file}: {e}")))?;
+        let fail = |e: String| SourceError::Remote(format!("--manifest: {file}: {e}"));
+        let (got, got_recent, closed) = read.map_err(|e| fail(e.to_string()))?;
+        got.map_err(fail)?;
         recent.extend(got_recent);
         if closed {
             return Ok(());
