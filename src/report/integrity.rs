@@ -79,6 +79,34 @@ pub fn proven_line(s: &Summary) -> String {
     )
 }
 
+/// A block of what is not valid: a title, then each status and key, and
+/// its reason under it (nothing when there is none).
+fn not_valid<'a>(
+    out: &mut dyn Write,
+    look: Look,
+    title: &str,
+    items: impl Iterator<Item = (&'static str, &'a String, &'a Option<String>)>,
+) -> io::Result<()> {
+    let mut items = items.peekable();
+    if items.peek().is_none() {
+        return Ok(());
+    }
+    writeln!(out, "\n{}", look.paint(Tone::Bad, title))?;
+    for (status, key, reason) in items {
+        let status = format!("{status:<17}");
+        writeln!(
+            out,
+            "  {} {}",
+            look.paint(Tone::Bad, &status),
+            sanitize(key)
+        )?;
+        if let Some(why) = reason {
+            writeln!(out, "    {}", sanitize(why))?;
+        }
+    }
+    Ok(())
+}
+
 /// The text summary: counts, chains, gaps, then every object and digest
 /// that is not valid, with its reason.
 pub fn write_text(
@@ -88,18 +116,19 @@ pub fn write_text(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let s = &r.summary;
-    if q.since.is_some() || q.until.is_some() {
-        let end = |t: &Option<DateTime<Utc>>, open: &str, which: &str| {
-            t.map_or(open.to_owned(), |t| {
-                format!("{} ({which})", format_time(&t))
-            })
-        };
-        writeln!(
-            out,
-            "range: objects delivered from {} to {}, UTC",
-            end(&q.since, "the first", "inclusive"),
-            end(&q.until, "the last", "exclusive")
-        )?;
+    let (since, until) = (
+        q.since.map(|t| format_time(&t)),
+        q.until.map(|t| format_time(&t)),
+    );
+    let ends = ["the first", "the last"];
+    let range = super::text::range_line(
+        "objects delivered",
+        since.as_deref(),
+        until.as_deref(),
+        ends,
+    );
+    if let Some(range) = range {
+        writeln!(out, "{range}")?;
     }
     writeln!(out, "objects: {}", counts(&s.objects))?;
     writeln!(out, "digests: {}", counts(&s.digests))?;
@@ -148,46 +177,18 @@ pub fn write_text(
         }
     }
     let strict = s.strict;
-    let bad_digests: Vec<_> = r
+    let digests = r
         .digests
         .iter()
         .filter(|d| !d.status.passes(strict) || d.reason.is_some())
-        .collect();
-    if !bad_digests.is_empty() {
-        writeln!(out, "\n{}", look.paint(Tone::Bad, "digests not valid:"))?;
-        for d in bad_digests {
-            let status = format!("{:<17}", d.status.as_str());
-            writeln!(
-                out,
-                "  {} {}",
-                look.paint(Tone::Bad, &status),
-                sanitize(&d.key)
-            )?;
-            if let Some(why) = &d.reason {
-                writeln!(out, "    {}", sanitize(why))?;
-            }
-        }
-    }
-    let bad_objects: Vec<_> = r
+        .map(|d| (d.status.as_str(), &d.key, &d.reason));
+    not_valid(out, look, "digests not valid:", digests)?;
+    let objects = r
         .objects
         .iter()
         .filter(|o| o.status != ObjectStatus::Valid)
-        .collect();
-    if !bad_objects.is_empty() {
-        writeln!(out, "\n{}", look.paint(Tone::Bad, "objects not valid:"))?;
-        for o in bad_objects {
-            let status = format!("{:<17}", o.status.as_str());
-            writeln!(
-                out,
-                "  {} {}",
-                look.paint(Tone::Bad, &status),
-                sanitize(&o.key)
-            )?;
-            if let Some(why) = &o.reason {
-                writeln!(out, "    {}", sanitize(why))?;
-            }
-        }
-    }
+        .map(|o| (o.status.as_str(), &o.key, &o.reason));
+    not_valid(out, look, "objects not valid:", objects)?;
     for n in &r.notes {
         writeln!(out, "\nnote: {}", sanitize(n))?;
     }

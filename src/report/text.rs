@@ -339,6 +339,28 @@ pub(super) fn write(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     super::write_errors(view.errors(), view.look, out)
 }
 
+/// The range a text report covers, when one was asked for: resolved once
+/// (a relative `--since` is a time before the run's start) and in UTC, the
+/// range a replay or a shard must reuse. `open` names the ends not given.
+pub(crate) fn range_line(
+    subject: &str,
+    since: Option<&str>,
+    until: Option<&str>,
+    open: [&str; 2],
+) -> Option<String> {
+    if since.is_none() && until.is_none() {
+        return None;
+    }
+    let end = |t: Option<&str>, open: &str, which: &str| {
+        t.map_or(open.to_owned(), |t| format!("{} ({which})", sanitize(t)))
+    };
+    Some(format!(
+        "range: {subject} from {} to {}, UTC",
+        end(since, open[0], "inclusive"),
+        end(until, open[1], "exclusive")
+    ))
+}
+
 /// The scope lines shared by the scan and audit text reports.
 pub(crate) fn write_scope(scope: &Scope, look: Look, out: &mut dyn Write) -> io::Result<()> {
     let span = scope
@@ -348,16 +370,9 @@ pub(crate) fn write_scope(scope: &Scope, look: Look, out: &mut dyn Write) -> io:
             format!("events {} to {}", s.from, s.to)
         });
     let q = &scope.query;
-    if q.since.is_some() || q.until.is_some() {
-        // Resolved once (a relative --since is a time before the run's
-        // start), in UTC: the range a replay or a shard must reuse.
-        let since = q.since.as_deref().map_or("the first record".into(), |t| {
-            format!("{} (inclusive)", sanitize(t))
-        });
-        let until = q.until.as_deref().map_or("the last record".into(), |t| {
-            format!("{} (exclusive)", sanitize(t))
-        });
-        writeln!(out, "  range: eventTime from {since} to {until}, UTC")?;
+    let ends = ["the first record", "the last record"];
+    if let Some(range) = range_line("eventTime", q.since.as_deref(), q.until.as_deref(), ends) {
+        writeln!(out, "  {range}")?;
     }
     writeln!(
         out,
