@@ -77,6 +77,12 @@ impl TimeWindow {
     }
 }
 
+/// Whether an object's name is one a scan reads: `*.json.gz` or `*.json`
+/// (folder walks, S3 listings and S3 Inventory rows alike).
+pub fn is_log_name(name: &str) -> bool {
+    name.ends_with(".json.gz") || name.ends_with(".json")
+}
+
 /// Whether `s` is a 12-digit account id.
 pub fn is_account(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())

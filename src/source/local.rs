@@ -248,11 +248,6 @@ fn not_cloudtrail(path: &Path) -> bool {
     }
 }
 
-/// File names a folder walk picks up.
-fn wanted(name: &str) -> bool {
-    name.ends_with(".json.gz") || name.ends_with(".json")
-}
-
 /// Identity of a directory, to notice links that lead back into the walk.
 #[cfg(unix)]
 fn dir_id(meta: &fs::Metadata, _path: &Path) -> (u64, u64) {
@@ -356,7 +351,7 @@ fn walk(
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                if is_link && !wanted(&name) {
+                if is_link && !super::keys::is_log_name(&name) {
                     continue;
                 }
                 listing.errors.push(ListingError {
@@ -375,7 +370,7 @@ fn walk(
         } else if meta.is_file()
             && child
                 .file_name()
-                .is_some_and(|n| wanted(&n.to_string_lossy()))
+                .is_some_and(|n| super::keys::is_log_name(&n.to_string_lossy()))
         {
             if !super::keys::in_layout(&child.to_string_lossy()) && not_cloudtrail(&child) {
                 listing.not_cloudtrail += 1;

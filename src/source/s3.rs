@@ -296,7 +296,7 @@ impl Lister {
                 let Some(key) = o.key() else { continue };
                 let key = &url_decode(key);
                 // As when walking local folders: only JSON objects.
-                if !(key.ends_with(".json.gz") || key.ends_with(".json")) {
+                if !super::keys::is_log_name(key) {
                     continue;
                 }
                 if self.seen.as_ref().is_some_and(|s| s.contains(key.as_str())) {
@@ -469,7 +469,7 @@ async fn inventory_all(
             let mut closed = false;
             let got = m.each_listed(data, &mut |l| {
                 if !wanted.iter().any(|u| l.key.starts_with(&u.prefix))
-                    || !(l.key.ends_with(".json.gz") || l.key.ends_with(".json"))
+                    || !super::keys::is_log_name(&l.key)
                 {
                     return true;
                 }
