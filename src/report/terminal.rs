@@ -41,7 +41,8 @@ pub enum Tone {
     Strong,
 }
 
-/// The narrowest width fitted to: below it rows are cut, not squeezed.
+/// The narrowest width fitted to: a narrower terminal is fitted as if it
+/// were this wide (and wraps what passes its edge).
 const MIN_WIDTH: usize = 40;
 
 impl Look {
@@ -84,6 +85,12 @@ pub(crate) fn columns(s: &str) -> usize {
     s.width()
 }
 
+/// The columns a row of cells this wide takes, `gap` between cells.
+pub(crate) fn span(widths: impl Iterator<Item = usize>, gap: usize) -> usize {
+    let (sum, n) = widths.fold((0usize, 0usize), |(s, n), w| (s + w, n + 1));
+    sum + gap * n.saturating_sub(1)
+}
+
 /// Column widths that fit `total` columns with `gap` between columns:
 /// the widest columns give way first, none below its floor (`floor[i]`,
 /// e.g. its header, or all of a column that must stay whole).
@@ -94,8 +101,7 @@ pub(crate) fn fit_widths(
     total: usize,
 ) -> Vec<usize> {
     let mut w = natural.to_vec();
-    let used = |w: &[usize]| w.iter().sum::<usize>() + gap * w.len().saturating_sub(1);
-    let mut over = used(&w).saturating_sub(total);
+    let mut over = span(w.iter().copied(), gap).saturating_sub(total);
     // A column at a time, the widest that can still give way (the first
     // of equals), so equals shrink together; at most a few thousand steps
     // (cells are clipped to 200 characters before they get here).

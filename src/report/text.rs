@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::sanitize::sanitize;
-use super::terminal::{columns, cut, fit_widths, Look, Tone};
+use super::terminal::{columns, cut, fit_widths, span, Look, Tone};
 use super::View;
 use crate::event::{format_time, Event};
 use crate::scan::EventList;
@@ -85,11 +85,8 @@ const RESULT: usize = 7;
 /// longest event name whole, three such columns fit 80 terminal columns.
 const NARROWEST: usize = 6;
 
-/// The columns a row of these widths takes, two between cells.
-fn span(widths: impl Iterator<Item = usize>) -> usize {
-    let (sum, n) = widths.fold((0usize, 0usize), |(s, n), w| (s + w, n + 1));
-    sum + 2 * n.saturating_sub(1)
-}
+/// Spaces between the cells of a table.
+const GAP: usize = 2;
 
 /// The events as a table: one pass for the column widths, one for the
 /// rows, so no more than one row is held (the list may have spilled).
@@ -128,7 +125,7 @@ fn table(
     let mut said = Vec::new();
     let mut dropped = Vec::new();
     if let Some(total) = look.width() {
-        if span(width.iter().copied()) > total {
+        if span(width.iter().copied(), GAP) > total {
             for &i in DROP_ORDER.iter().rev().filter(|&&i| i < header.len()) {
                 if let Some(v) = &same[i] {
                     keep[i] = false;
@@ -145,7 +142,7 @@ fn table(
             }
         };
         for &i in DROP_ORDER.iter().filter(|&&i| i < header.len()) {
-            if span((0..header.len()).filter(|&j| keep[j]).map(floor)) <= total {
+            if span((0..header.len()).filter(|&j| keep[j]).map(floor), GAP) <= total {
                 break;
             }
             if keep[i] {
@@ -156,7 +153,7 @@ fn table(
         let kept: Vec<usize> = (0..header.len()).filter(|&j| keep[j]).collect();
         let natural: Vec<usize> = kept.iter().map(|&j| width[j]).collect();
         let floors: Vec<usize> = kept.iter().map(|&j| floor(j)).collect();
-        for (&j, w) in kept.iter().zip(fit_widths(&natural, &floors, 2, total)) {
+        for (&j, w) in kept.iter().zip(fit_widths(&natural, &floors, GAP, total)) {
             width[j] = w;
         }
     }
@@ -181,7 +178,7 @@ fn table(
             }
             if n + 1 < shown.len() {
                 // Padded by hand: a format width is at most 65,535.
-                let pad = width[i].saturating_sub(columns(&c)) + 2;
+                let pad = width[i].saturating_sub(columns(&c)) + GAP;
                 s.extend(std::iter::repeat_n(' ', pad));
             }
         }
