@@ -204,9 +204,9 @@ impl<W: Write> Wrap<W> {
             let lead = &body[..body.len() - body.trim_start_matches(' ').len()];
             let more = format!("{lead}    ");
             // Timestamps, ARNs and names hold hyphens: lines break at
-            // spaces only (a word longer than the line is still cut).
-            // A word longer than the line (an S3 key, an ARN) is left
-            // whole on a line of its own, for copying.
+            // spaces only, and a word longer than the line (an S3 key, a
+            // pattern without spaces) is left whole on a line of its own,
+            // for copying.
             let opts = textwrap::Options::new(self.width)
                 .initial_indent(lead)
                 .subsequent_indent(&more)
