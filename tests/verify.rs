@@ -242,6 +242,16 @@ fn not_valid(v: &Value, list: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The first object of the report with this status.
+fn the_object<'a>(v: &'a Value, status: &str) -> &'a Value {
+    v["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["status"] == status)
+        .unwrap_or_else(|| panic!("no {status} object in {v}"))
+}
+
 fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()
@@ -337,12 +347,7 @@ fn an_unreadable_object_is_unverifiable_not_missing() {
     let (v, code) = verify(&b, &[]);
     assert_eq!(code, 3);
     assert_eq!(not_valid(&v, "objects"), map(&[(key, "unverifiable")]));
-    let o = v["objects"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["status"] == "unverifiable")
-        .unwrap();
+    let o = the_object(&v, "unverifiable");
     assert!(o["reason"].as_str().unwrap().contains("trailing"), "{o}");
     assert!(o["digest"].as_str().unwrap().ends_with(".json.gz"), "{o}");
 }
@@ -355,12 +360,7 @@ fn a_deleted_object_is_missing_at_its_signed_location() {
     let (v, code) = verify(&b, &[]);
     assert_eq!(code, 3);
     assert_eq!(not_valid(&v, "objects"), map(&[(key, "missing")]));
-    let missing = v["objects"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["status"] == "missing")
-        .unwrap();
+    let missing = the_object(&v, "missing");
     assert_eq!(missing["key"], format!("s3://{BUCKET}/{key}"));
     assert!(missing["digest"].as_str().unwrap().ends_with(".json.gz"));
 }
@@ -388,12 +388,7 @@ fn a_moved_object_is_moved_not_missing() {
     let (v, code) = verify(&b, &[]);
     assert_eq!(code, 3);
     assert_eq!(not_valid(&v, "objects"), map(&[(&to, "moved")]));
-    let moved = v["objects"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["status"] == "moved")
-        .unwrap();
+    let moved = the_object(&v, "moved");
     assert!(moved["reason"].as_str().unwrap().contains(from.as_str()));
 }
 
